@@ -1,0 +1,7 @@
+"""skrnn: a NumPy recurrent neural network with the scikit-learn estimator API."""
+
+from ._regressor import RNNRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["RNNRegressor", "__version__"]

@@ -1,0 +1,99 @@
+"""Stochastic optimizers and gradient clipping.
+
+They know nothing about recurrent networks: each works on one flat parameter
+vector and the flat gradient of the same shape, updates the parameters in
+place and keeps its own state (velocities, moments, step count), so the same
+optimizer object can be reused across ``partial_fit`` calls.
+"""
+
+import numpy as np
+
+
+class SGDOptimizer:
+    """Stochastic gradient descent with momentum and optional Nesterov momentum.
+
+    With ``v`` the velocity (zero at start)::
+
+        v = momentum * v - learning_rate * grad
+        params += momentum * v - learning_rate * grad   if nesterov
+        params += v                                     otherwise
+
+    This is scikit-learn's ``SGDOptimizer`` formulation; with a constant
+    learning rate it produces the same iterates as ``torch.optim.SGD``.
+    """
+
+    def __init__(self, params, learning_rate_init=0.1, momentum=0.9, nesterov=True):
+        self.learning_rate = learning_rate_init
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocity = np.zeros_like(params)
+        self.t = 0
+
+    def update_params(self, params, grads):
+        """Apply one update to ``params`` in place."""
+        self.t += 1
+        self.velocity *= self.momentum
+        self.velocity -= self.learning_rate * grads
+        if self.nesterov:
+            params += self.momentum * self.velocity - self.learning_rate * grads
+        else:
+            params += self.velocity
+
+
+class AdamOptimizer:
+    """Adam (Kingma & Ba, 2015, Algorithm 1), the formulation of ``torch.optim.Adam``.
+
+    With ``t`` the step number (starting at 1)::
+
+        m = beta_1 * m + (1 - beta_1) * grad
+        v = beta_2 * v + (1 - beta_2) * grad ** 2
+        params -= learning_rate * (m / (1 - beta_1 ** t))
+                  / (sqrt(v / (1 - beta_2 ** t)) + epsilon)
+    """
+
+    def __init__(self, params, learning_rate_init=1e-3, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.learning_rate = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
+        self.t = 0
+        self._buffer = np.empty_like(params)
+
+    def update_params(self, params, grads):
+        """Apply one update to ``params`` in place."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        self.m *= b1
+        self.m += (1.0 - b1) * grads  # first moment
+        self.v *= b2
+        self.v += (1.0 - b2) * (grads * grads)  # second moment
+        step_size = self.learning_rate / (1.0 - b1**self.t)
+        denom = self._buffer
+        np.sqrt(self.v, out=denom)
+        denom *= 1.0 / np.sqrt(1.0 - b2**self.t)  # sqrt of bias-corrected v
+        denom += self.epsilon
+        np.divide(self.m, denom, out=denom)
+        denom *= step_size
+        params -= denom
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale ``grads`` in place so that its L2 norm is at most ``max_norm``.
+
+    Same rule as ``torch.nn.utils.clip_grad_norm_``: the gradient is multiplied
+    by ``max_norm / (norm + 1e-6)`` when that factor is below 1.
+
+    Returns
+    -------
+    norm : float
+        The norm before clipping.
+    """
+    norm = float(np.sqrt(np.dot(grads, grads)))
+    if max_norm is not None:
+        coef = max_norm / (norm + 1e-6)
+        if coef < 1.0:
+            grads *= coef
+    return norm
