@@ -20,6 +20,8 @@ from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 # where predicting the mean scores 0.5) means the fit has blown up even if it
 # is still finite.
 _DIVERGENCE_RATIO = 1e4
+# early_stopping="auto" holds out a validation tail from this many samples on.
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 # Rows per forward pass in predict, so memory does not grow with n_samples.
 _PREDICT_CHUNK = 4096
 
@@ -35,7 +37,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_size : int, default=16
+    hidden_size : int, default=8
         Number of units in each recurrent layer.
     n_layers : int, default=1
         Number of stacked recurrent layers.
@@ -43,7 +45,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Activation of the recurrent layers.
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or SGD with momentum.
-    learning_rate_init : float, default=1e-2
+    learning_rate_init : float, default=3e-3
         Step size of the optimizer.
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" means ``min(64, n_samples)``.
@@ -60,13 +62,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         ``n_iter_no_change`` consecutive epochs.
     n_iter_no_change : int, default=10
         Patience, in epochs, for the ``tol`` stopping rule.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out the last ``validation_fraction`` of the samples, in the order
         given (the chronological tail, never a shuffled split: overlapping
         windows would leak the future into validation), stop when the
         validation R² stops improving, and restore the best weights.
+        "auto" enables it when ``fit`` gets at least 1000 samples (as
+        ``HistGradientBoostingRegressor`` does from 10000). ``partial_fit``
+        never holds data out.
     validation_fraction : float, default=0.1
-        Fraction of the samples held out when ``early_stopping=True``.
+        Fraction of the samples held out when early stopping is on.
     alpha : float, default=1e-4
         L2 penalty on the weight matrices (not the biases):
         ``0.5 * alpha * sum(W ** 2) / sum(sample_weight in the batch)``.
@@ -121,7 +126,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     loss_curve_ : list of float
         Training loss of each epoch.
     best_loss_ : float or None
-        Lowest training loss; None with ``early_stopping``.
+        Lowest training loss; None when early stopping was on.
     validation_loss_curve_ : list of float or None
         Loss on the validation tail (no L2 term) after each epoch, or None.
     validation_scores_ : list of float or None
@@ -188,7 +193,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
@@ -205,18 +210,18 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_size=16,
+        hidden_size=8,
         n_layers=1,
         activation="tanh",
         solver="adam",
-        learning_rate_init=1e-2,
+        learning_rate_init=3e-3,
         batch_size="auto",
         max_iter=200,
         shuffle=True,
         random_state=None,
         tol=1e-4,
         n_iter_no_change=10,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         alpha=1e-4,
         momentum=0.9,
@@ -429,7 +434,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         y_std = (y - self.y_mean_) / self.y_scale_
         X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # time-major copy
-        use_validation = self.early_stopping and not incremental
+        if isinstance(self.early_stopping, str):  # "auto"
+            use_validation = X.shape[0] >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+        else:
+            use_validation = bool(self.early_stopping)
+        use_validation = use_validation and not incremental
         if use_validation:
             n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
             if n_val < 1 or n_val >= X.shape[0]:

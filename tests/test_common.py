@@ -7,7 +7,7 @@ from skrnn import RNNRegressor
 ESTIMATORS = [
     RNNRegressor(),
     RNNRegressor(n_layers=2, solver="sgd", learning_rate_init=0.05),
-    RNNRegressor(activation="relu"),
+    RNNRegressor(activation="relu", hidden_size=16),
 ]
 
 
