@@ -1,0 +1,425 @@
+"""Behaviour of RNNRegressor: training, its contract, and its fitted attributes."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+
+from skrnn import RNNRegressor, _recurrence
+
+QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
+
+
+def delayed_copy(n_samples=300, n_steps=6, delay=2, seed=0):
+    """Sequences whose target is the input `delay` steps before the end."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_steps, 1))
+    return X, X[:, -1 - delay, 0]
+
+
+def manual_forward(model, X3):
+    """The documented forward pass, from the public attributes, one sample at a time."""
+    act = np.tanh if model.activation == "tanh" else (lambda z: np.maximum(z, 0))
+    out = []
+    for seq in X3:
+        inputs = seq
+        for W_xh, W_hh, b_h in zip(
+            model.input_weights_, model.recurrent_weights_, model.hidden_biases_
+        ):
+            h = np.zeros(W_hh.shape[0])
+            states = []
+            for x_t in inputs:
+                h = act(x_t @ W_xh + h @ W_hh + b_h)
+                states.append(h)
+            inputs = states
+        out.append(h @ model.output_weights_ + model.output_bias_)
+    return np.array(out)
+
+
+def test_multi_epoch_fit_learns_delayed_copy():
+    X, y = delayed_copy()
+    model = RNNRegressor(random_state=0, max_iter=150, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    curve = model.loss_curve_
+    assert len(curve) == model.n_iter_ == 150
+    assert curve[-1] < 0.05 * curve[0]  # the loss really falls over many epochs
+    assert model.score(X, y) > 0.95
+    X_new, y_new = delayed_copy(seed=1)
+    assert model.score(X_new, y_new) > 0.9  # it learned the rule, not the rows
+
+
+@pytest.mark.parametrize("n_layers", [1, 2])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_predict_is_the_documented_forward_pass(n_layers, activation):
+    X, y = delayed_copy(n_samples=60)
+    y2 = np.column_stack([10 * y + 50, -y])
+    model = RNNRegressor(
+        n_layers=n_layers, activation=activation, hidden_size=5, max_iter=5,
+        random_state=0, **QUIET,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y2)
+    assert len(model.input_weights_) == n_layers
+    assert model.input_weights_[0].shape == (1, 5)
+    assert all(W.shape == (5, 5) for W in model.input_weights_[1:])
+    assert all(W.shape == (5, 5) for W in model.recurrent_weights_)
+    assert all(b.shape == (5,) for b in model.hidden_biases_)
+    assert model.output_weights_.shape == (5, 2) and model.output_bias_.shape == (2,)
+    np.testing.assert_allclose(model.predict(X), manual_forward(model, X), rtol=1e-12, atol=1e-10)
+
+
+def test_predict_follows_edits_of_public_weights():
+    X, y = delayed_copy(n_samples=40)
+    model = RNNRegressor(max_iter=2, random_state=0, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    model.recurrent_weights_[0][...] *= 0.5
+    model.output_bias_ += 3.0
+    np.testing.assert_allclose(model.predict(X), manual_forward(model, X)[:, 0], atol=1e-10)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_partial_fit_equals_fit(shuffle):
+    X, y = delayed_copy(n_samples=150)
+    params = dict(random_state=3, shuffle=shuffle, batch_size=32, **QUIET)
+    full = RNNRegressor(max_iter=7, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full.fit(X, y)
+    inc = RNNRegressor(**params)
+    for _ in range(7):
+        inc.partial_fit(X, y)
+    assert inc.n_iter_ == full.n_iter_ == 7
+    assert inc.t_ == full.t_ == 7 * 150
+    np.testing.assert_array_equal(inc._theta, full._theta)
+    assert inc.loss_curve_ == full.loss_curve_
+    np.testing.assert_array_equal(inc.predict(X), full.predict(X))
+
+
+def test_warm_start_keeps_weights_and_optimizer_state():
+    X, y = delayed_copy(n_samples=150)
+    params = dict(random_state=1, batch_size=32, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        once = RNNRegressor(max_iter=10, **params).fit(X, y)
+        twice = RNNRegressor(max_iter=5, warm_start=True, **params).fit(X, y)
+        twice.fit(X, y)
+        cold = RNNRegressor(max_iter=5, **params).fit(X, y)
+        cold.fit(X, y)
+    # two warm halves are one fit of ten epochs, bit for bit
+    np.testing.assert_array_equal(twice._theta, once._theta)
+    assert twice.n_iter_ == 10 and twice.loss_curve_ == once.loss_curve_
+    # without warm_start the second fit starts again from scratch
+    assert cold.n_iter_ == 5
+    np.testing.assert_array_equal(cold._theta, RNNRegressor(max_iter=5, **params).fit(X, y)._theta)
+
+
+def test_early_stopping_holds_out_the_chronological_tail():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5, 1))
+    y = X[:, -1, 0].copy()
+    y[-40:] = -y[-40:]  # the last 10 % follows another rule than the rest
+    model = RNNRegressor(
+        early_stopping=True, validation_fraction=0.1, random_state=0, max_iter=30,
+        n_iter_no_change=5,
+    ).fit(X, y)
+    assert model.best_loss_ is None
+    assert len(model.validation_scores_) == len(model.validation_loss_curve_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    # the validation tail was the last 40 rows, and the best weights were restored
+    tail_score = r2_score(y[-40:], model.predict(X[-40:]))
+    assert tail_score == pytest.approx(model.best_validation_score_, rel=1e-9, abs=1e-12)
+    assert model.t_ == 360 * model.n_iter_  # trained on the first 360 rows only
+    assert r2_score(y[:40], model.predict(X[:40])) != pytest.approx(tail_score)
+
+
+def test_early_stopping_auto_and_off():
+    X, y = delayed_copy(n_samples=1000)
+    auto = RNNRegressor(max_iter=3, random_state=0).fit(X, y)
+    assert len(auto.validation_scores_) == auto.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        small = RNNRegressor(max_iter=3, random_state=0).fit(X[:999], y[:999])
+    assert small.validation_scores_ is None and small.validation_loss_curve_ is None
+    assert small.best_validation_score_ is None
+    assert small.best_loss_ == min(small.loss_curve_)
+
+
+def test_convergence_warning_when_max_iter_is_reached():
+    X, y = delayed_copy(n_samples=50)
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        RNNRegressor(max_iter=2, random_state=0).fit(X, y)
+
+
+def test_tol_stops_training_early():
+    X, y = delayed_copy(n_samples=50)
+    model = RNNRegressor(max_iter=500, tol=1.0, n_iter_no_change=2, random_state=0).fit(X, y)
+    # the first epoch improves on +inf; the next three do not improve by 1.0, and
+    # the third of them exceeds n_iter_no_change=2 (MLPRegressor's rule)
+    assert model.n_iter_ == 4
+
+
+def test_reproducible_with_integer_random_state():
+    X, y = delayed_copy(n_samples=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
+        b = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
+        c = RNNRegressor(random_state=8, max_iter=20).fit(X, y)
+    np.testing.assert_array_equal(a._theta, b._theta)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert not np.array_equal(a._theta, c._theta)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(dtype):
+    X, y = delayed_copy(n_samples=60)
+    model = RNNRegressor(max_iter=3, random_state=0, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X.astype(dtype), y)
+    assert model._theta.dtype == dtype
+    for W in model.input_weights_ + model.recurrent_weights_ + [model.output_weights_]:
+        assert W.dtype == dtype
+    assert model.predict(X.astype(dtype)).dtype == dtype
+
+
+def test_affine_target_equivariance():
+    X, y = delayed_copy(n_samples=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        base = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, y)
+        moved = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, 15.0 * y + 60.0)
+    np.testing.assert_allclose(moved.predict(X), 15.0 * base.predict(X) + 60.0, rtol=1e-6)
+
+
+def test_divergence_raises_with_advice():
+    X, y = delayed_copy(n_samples=100, n_steps=20)
+    model = RNNRegressor(
+        solver="sgd", learning_rate_init=50.0, clip_grad_norm=None, random_state=0,
+        max_iter=50, **QUIET,
+    )
+    with pytest.raises(ValueError, match="diverged.*learning_rate_init.*clip_grad_norm"):
+        model.fit(X, y)
+
+
+def test_finite_blow_up_is_detected(monkeypatch):
+    X, y = delayed_copy(n_samples=64)
+    model = RNNRegressor(random_state=0, max_iter=10, batch_size=64, **QUIET)
+    real_forward = _recurrence.forward
+    calls = []
+
+    def growing_forward(params, X_b, activation):
+        y_hat, states = real_forward(params, X_b, activation)
+        calls.append(1)
+        return y_hat + 1e3 * (len(calls) > 2), states  # finite, but 1e6 x the loss
+
+    monkeypatch.setattr(_recurrence, "forward", growing_forward)
+    with pytest.raises(ValueError, match=r"diverged: the training loss grew .* in epoch 3"):
+        model.fit(X, y)
+
+
+def test_keyboard_interrupt_keeps_the_best_weights(monkeypatch):
+    X, y = delayed_copy(n_samples=64)
+    model = RNNRegressor(random_state=0, max_iter=50, batch_size=16, **QUIET)
+    real_backward = _recurrence.backward
+    calls = []
+
+    def interrupted_backward(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4 * 6 + 2:  # in the middle of epoch 7
+            raise KeyboardInterrupt
+        return real_backward(*args, **kwargs)
+
+    monkeypatch.setattr(_recurrence, "backward", interrupted_backward)
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    assert model.n_iter_ == 6
+    best_epoch = int(np.argmin(model.loss_curve_))
+    assert model.best_loss_ == model.loss_curve_[best_epoch]
+    np.testing.assert_array_equal(model._theta, model._best_theta)
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    X, y = delayed_copy(n_samples=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        RNNRegressor(verbose=True, max_iter=3, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(r"Epoch 3: loss = [0-9.]+, [0-9.]+ s", lines[-1])
+    RNNRegressor(verbose=True, early_stopping=True, max_iter=2, n_iter_no_change=1,
+                 tol=10.0, random_state=0).fit(X, y)
+    assert "validation loss = " in capsys.readouterr().out
+
+
+def test_sample_weight_zero_equals_removing_samples():
+    X, y = delayed_copy(n_samples=40)
+    w = np.ones(40)
+    w[::3] = 0.0
+    params = dict(random_state=0, max_iter=20, batch_size=64, shuffle=False, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = RNNRegressor(**params).fit(X, y, sample_weight=w)
+        removed = RNNRegressor(**params).fit(X[w > 0], y[w > 0])
+        unweighted = RNNRegressor(**params).fit(X, y)
+    np.testing.assert_allclose(weighted.predict(X), removed.predict(X), rtol=1e-9)
+    assert not np.allclose(weighted.predict(X), unweighted.predict(X))
+
+
+def test_truncated_bptt_trains_and_changes_the_gradient():
+    X, y = delayed_copy(n_samples=80, n_steps=8, delay=5)
+    params = dict(random_state=0, max_iter=5, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        full = RNNRegressor(**params).fit(X, y)
+        short = RNNRegressor(bptt_steps=2, **params).fit(X, y)
+        long = RNNRegressor(bptt_steps=8, **params).fit(X, y)
+    assert not np.array_equal(full._theta, short._theta)
+    np.testing.assert_array_equal(full._theta, long._theta)
+    assert len(short.grad_norm_curve_) == 5 and all(g > 0 for g in short.grad_norm_curve_)
+
+
+# ------------------------------------------------------------------ input contract
+
+
+def test_three_d_and_flat_inputs_are_the_same_model():
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(50, 4, 2))
+    y = X3[:, -1, 0] - X3[:, -2, 1]
+    X2 = X3.reshape(50, 8)  # time-major flattening
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m3 = RNNRegressor(max_iter=3, random_state=0).fit(X3, y)
+        m2 = RNNRegressor(max_iter=3, random_state=0, n_features_per_step=2).fit(X2, y)
+    for m in (m2, m3):
+        assert (m.n_features_in_, m.n_steps_, m.n_features_per_step_) == (8, 4, 2)
+        assert m.input_weights_[0].shape == (2, m.hidden_size)
+    np.testing.assert_array_equal(m2._theta, m3._theta)
+    np.testing.assert_array_equal(m2.predict(X2), m3.predict(X3))
+    np.testing.assert_array_equal(m2.predict(X3), m2.predict(X2))  # either layout predicts
+
+
+def test_n_features_per_step_contract():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6))
+    y = X[:, -2:].sum(axis=1)
+    model = RNNRegressor(n_features_per_step=2, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        again = clone(model).fit(X, y)
+    assert (model.n_features_in_, model.n_steps_, model.n_features_per_step_) == (6, 3, 2)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="not a multiple of n_features_per_step=4"):
+        RNNRegressor(n_features_per_step=4).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but RNNRegressor is expecting 6"):
+        model.predict(X[:, :5])
+    with pytest.raises(ValueError, match="3 features per step"):
+        model.predict(X.reshape(40, 2, 3))  # same column count, other shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model3 = RNNRegressor(max_iter=1, random_state=0).fit(X.reshape(40, 3, 2), y)
+    with pytest.raises(ValueError, match="2 steps x 3 features.*fitted on 3 steps x 2"):
+        model3.predict(X.reshape(40, 2, 3))
+    with pytest.raises(ValueError, match="n_features_per_step=2"):
+        RNNRegressor(n_features_per_step=2).fit(X.reshape(40, 2, 3), y)
+
+
+def test_dataframe_feature_names_and_y_shapes():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.normal(size=(30, 4)), columns=["a0", "a1", "a2", "a3"])
+    y = df.sum(axis=1).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = RNNRegressor(max_iter=2, random_state=0).fit(df, y)
+        column = RNNRegressor(max_iter=2, random_state=0).fit(df, y[:, None])
+        multi = RNNRegressor(max_iter=2, random_state=0).fit(df, np.column_stack([y, -y, y]))
+    assert list(model.feature_names_in_) == ["a0", "a1", "a2", "a3"]
+    assert model.predict(df).shape == (30,)
+    assert column.predict(df).shape == (30, 1)
+    assert multi.predict(df).shape == (30, 3) and multi.n_outputs_ == 3
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(df.rename(columns={"a0": "b0"}))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(hidden_size=0), "hidden_size"),
+        (dict(n_layers=0), "n_layers"),
+        (dict(activation="sigmoid"), "activation"),
+        (dict(solver="lbfgs"), "solver"),
+        (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(early_stopping="yes"), "early_stopping"),
+        (dict(validation_fraction=1.0), "validation_fraction"),
+        (dict(clip_grad_norm=0.0), "clip_grad_norm"),
+        (dict(bptt_steps=0), "bptt_steps"),
+        (dict(n_features_per_step=0), "n_features_per_step"),
+        (dict(beta_2=1.0), "beta_2"),
+        (dict(momentum=1.5), "momentum"),
+    ],
+)
+def test_bad_hyper_parameters_are_named(params, match):
+    X, y = delayed_copy(n_samples=20)
+    with pytest.raises(ValueError, match=match):
+        RNNRegressor(**params).fit(X, y)
+
+
+def test_bad_sample_weights_and_inputs_are_named():
+    X, y = delayed_copy(n_samples=20)
+    with pytest.raises(ValueError, match="negative"):
+        RNNRegressor().fit(X, y, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError, match="zero for every sample"):
+        RNNRegressor().fit(X, y, sample_weight=np.zeros(20))
+    with pytest.raises(ValueError, match=r"sample_weight has shape \(19,\)"):
+        RNNRegressor().fit(X, y, sample_weight=np.ones(19))
+    X_nan = X.copy()
+    X_nan[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        RNNRegressor().fit(X_nan, y)
+    with pytest.raises(ValueError, match="leaves no training or no validation"):
+        RNNRegressor(early_stopping=True).fit(X[:1], y[:1])
+
+
+def test_inputs_are_not_modified():
+    X, y = delayed_copy(n_samples=40)
+    w = np.linspace(0.5, 2.0, 40)
+    X0, y0, w0 = X.copy(), y.copy(), w.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = RNNRegressor(max_iter=2, random_state=0).fit(X, y, sample_weight=w)
+        model.partial_fit(X, y, sample_weight=w)
+    model.predict(X)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(w, w0)
+
+
+def test_pickle_round_trip_then_warm_start_continues_identically():
+    X, y = delayed_copy(n_samples=60)
+    params = dict(random_state=0, max_iter=3, warm_start=True, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = RNNRegressor(**params).fit(X, y)
+        restored = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+        model.fit(X, y)
+        restored.fit(X, y)
+    np.testing.assert_array_equal(restored._theta, model._theta)
+    # after unpickling the public weights are views of the trained parameters again
+    assert np.shares_memory(restored.input_weights_[0], restored._theta)
