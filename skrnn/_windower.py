@@ -1,0 +1,171 @@
+"""SequenceWindower: tabular time-series rows to fixed-length sequences."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+
+class SequenceWindower(TransformerMixin, BaseEstimator):
+    """Turn each row of a time series into the window of rows that ends at it.
+
+    Row ``i`` of the output is the sequence of input rows
+    ``i - window_length + 1, ..., i`` in time order (row ``i`` last). The
+    output keeps ``n_samples``: the first ``window_length - 1`` rows, which
+    have too little history, are padded. So ``y`` stays aligned with the
+    output and the windower can sit inside a ``Pipeline``,
+    ``cross_val_score`` or ``GridSearchCV``::
+
+        make_pipeline(StandardScaler(), SequenceWindower(7), RNNRegressor())
+
+    The rows of ``X`` must be in time order, one row per time step.
+
+    Parameters
+    ----------
+    window_length : int, default=7
+        Number of time steps in each window.
+    padding : {"edge", "zeros"}, default="edge"
+        What fills the missing history of the first ``window_length - 1``
+        rows: "edge" repeats the first row, "zeros" pads with zeros (the mean
+        of each feature after ``StandardScaler``).
+    flatten : bool, default=False
+        False: output of shape ``(n_samples, window_length, n_features)``, the
+        3-D layout ``RNNRegressor`` reads directly. True: 2-D time-major output
+        ``(n_samples, window_length * n_features)``, the layout
+        ``RNNRegressor(n_features_per_step=n_features)`` reads and that
+        ``Ridge`` or ``MLPRegressor`` baselines can take; it has feature names
+        and supports ``set_output(transform="pandas")``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features per row seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` is a DataFrame with string column names.
+
+    Notes
+    -----
+    **Padding caveat.** ``transform`` sees only the rows it is given. When a
+    pipeline predicts on a test fold, the first ``window_length - 1`` windows
+    of that fold are padded instead of reaching back into the training rows
+    before them, so they are slightly worse than the rest. With
+    ``TimeSeriesSplit(gap=window_length - 1)`` no test window overlaps the
+    training rows either; scores of the first windows stay a little
+    pessimistic. To score every test row with full history, window the whole
+    series once and split the windows instead.
+
+    The output of a row depends on the rows before it, so the transform is
+    not invariant to the order of rows or to taking a subset of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import SequenceWindower
+    >>> X = np.arange(8.0).reshape(4, 2)      # 4 days, 2 features
+    >>> SequenceWindower(window_length=3).fit_transform(X)[3]
+    array([[2., 3.],
+           [4., 5.],
+           [6., 7.]])
+    >>> SequenceWindower(window_length=3).fit_transform(X)[0]   # edge padding
+    array([[0., 1.],
+           [0., 1.],
+           [0., 1.]])
+    >>> w = SequenceWindower(window_length=2, flatten=True).fit(X)
+    >>> w.get_feature_names_out(["tmax", "rain"]).tolist()
+    ['tmax_lag1', 'rain_lag1', 'tmax_lag0', 'rain_lag0']
+    """
+
+    _parameter_constraints = {
+        "window_length": [Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"edge", "zeros"})],
+        "flatten": ["boolean"],
+    }
+
+    def __init__(self, window_length=7, padding="edge", flatten=False):
+        self.window_length = window_length
+        self.padding = padding
+        self.flatten = flatten
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Record the number (and names) of the features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of a time series, in time order.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceWindower
+        """
+        validate_data(self, X, dtype=[np.float64, np.float32])
+        return self
+
+    def transform(self, X):
+        """Window every row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of a time series, in time order.
+
+        Returns
+        -------
+        X_windows : ndarray of shape (n_samples, window_length, n_features) \
+                or (n_samples, window_length * n_features)
+            The window ending at each row; 2-D time-major when ``flatten=True``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        n_samples, n_features = X.shape
+        length = self.window_length
+        out = np.empty((n_samples, length, n_features), dtype=X.dtype)
+        pad = X[0] if self.padding == "edge" else 0.0
+        for step in range(length):  # a loop over the window, not the rows
+            shift = length - 1 - step  # how many rows back this step looks
+            kept = max(n_samples - shift, 0)
+            out[shift:, step] = X[:kept]
+            out[: min(shift, n_samples), step] = pad
+        return out.reshape(n_samples, length * n_features) if self.flatten else out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flattened output columns: ``<feature>_lag<k>``, oldest first.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; defaults to ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``window_length * n_features`` names in the time-major order of
+            the flat output, e.g. ``tmax_lag6, tmin_lag6, ..., tmin_lag0``.
+        """
+        check_is_fitted(self)
+        if not self.flatten:
+            raise ValueError(
+                "SequenceWindower(flatten=False) returns 3-D windows, which have "
+                "no column names and cannot become a pandas DataFrame; use "
+                "flatten=True for feature names or set_output(transform='pandas')."
+            )
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray(
+            [
+                f"{name}_lag{self.window_length - 1 - step}"
+                for step in range(self.window_length)
+                for name in names
+            ],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
