@@ -152,12 +152,21 @@ def save_plot(path, model, y_test, test_pred):
     plt.close(fig)
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="python -m skrnn",
         description="skrnn: a recurrent neural network for scikit-learn, in NumPy.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_OneLineErrorParser
+    )
     demo = commands.add_parser(
         "demo",
         help="forecast tomorrow's maximum temperature and compare with baselines",

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
@@ -124,14 +125,15 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         length = self.window_length
-        out = np.empty((n_samples, length, n_features), dtype=X.dtype)
-        pad = X[0] if self.padding == "edge" else 0.0
-        for step in range(length):  # a loop over the window, not the rows
-            shift = length - 1 - step  # how many rows back this step looks
-            kept = max(n_samples - shift, 0)
-            out[shift:, step] = X[:kept]
-            out[: min(shift, n_samples), step] = pad
-        return out.reshape(n_samples, length * n_features) if self.flatten else out
+        padded = np.empty((n_samples + length - 1, n_features), dtype=X.dtype)
+        padded[: length - 1] = X[0] if self.padding == "edge" else 0.0
+        padded[length - 1 :] = X
+        # The window of row i is padded rows i .. i + length - 1: in the flat
+        # buffer, the length * n_features values from i * n_features on. One
+        # strided view of them, copied once, is the whole (time-major) output.
+        flat = sliding_window_view(padded.reshape(-1), length * n_features)[::n_features]
+        out = flat.copy()
+        return out if self.flatten else out.reshape(n_samples, length, n_features)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the flattened output columns: ``<feature>_lag<k>``, oldest first.

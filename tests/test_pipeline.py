@@ -118,8 +118,19 @@ def test_demo_errors_are_one_line(capsys, tmp_path):
     pd.DataFrame({"a": [1.0, 2.0]}).to_csv(bad)
     assert demo_main(["demo", "--csv", str(bad)]) == 1
     assert "tmax" in capsys.readouterr().err
+    for argv in (["demo", "--window-length", "0"], ["demo", "--no-such-option"],
+                 ["demo", "--seeds", "x"], []):
+        with pytest.raises(SystemExit) as exc:
+            demo_main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "error:" in err and err.count("\n") == 1, err
+
+
+def test_demo_help_explains_every_option(capsys):
     with pytest.raises(SystemExit) as exc:
-        demo_main(["demo", "--window-length", "0"])
-    assert exc.value.code == 2
-    with pytest.raises(SystemExit):
-        demo_main(["demo", "--no-such-option"])
+        demo_main(["demo", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for option in ["--csv", "--window-length", "--seeds", "--plot", "--quiet"]:
+        assert option in out
