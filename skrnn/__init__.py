@@ -1,9 +1,19 @@
 """skrnn: a NumPy recurrent neural network with the scikit-learn estimator API."""
 
-from . import datasets
-from ._regressor import RNNRegressor
-from ._windower import SequenceWindower
-
 __version__ = "0.1.0"
 
-__all__ = ["RNNRegressor", "SequenceWindower", "datasets", "__version__"]
+from . import datasets, exceptions, persistence  # noqa: E402
+from ._regressor import RNNRegressor  # noqa: E402
+from ._windower import SequenceWindower  # noqa: E402
+from .persistence import load_model, save_model  # noqa: E402
+
+__all__ = [
+    "RNNRegressor",
+    "SequenceWindower",
+    "datasets",
+    "exceptions",
+    "load_model",
+    "persistence",
+    "save_model",
+    "__version__",
+]

@@ -6,6 +6,8 @@ place and keeps its own state (velocities, moments, step count), so the same
 optimizer object can be reused across ``partial_fit`` calls.
 """
 
+import math
+
 import numpy as np
 
 
@@ -66,18 +68,21 @@ class AdamOptimizer:
         """Apply one update to ``params`` in place."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        self.m *= b1
-        self.m += (1.0 - b1) * grads  # first moment
-        self.v *= b2
-        self.v += (1.0 - b2) * (grads * grads)  # second moment
-        step_size = self.learning_rate / (1.0 - b1**self.t)
-        denom = self._buffer
-        np.sqrt(self.v, out=denom)
-        denom *= 1.0 / np.sqrt(1.0 - b2**self.t)  # sqrt of bias-corrected v
-        denom += self.epsilon
-        np.divide(self.m, denom, out=denom)
-        denom *= step_size
-        params -= denom
+        buf = self._buffer
+        np.subtract(grads, self.m, out=buf)
+        buf *= 1.0 - b1
+        self.m += buf  # first moment: m = b1 m + (1 - b1) g
+        np.multiply(grads, grads, out=buf)
+        buf -= self.v
+        buf *= 1.0 - b2
+        self.v += buf  # second moment: v = b2 v + (1 - b2) g^2
+        # m_hat / (sqrt(v_hat) + eps) = c m / (sqrt(v) + eps c), c = sqrt(1 - b2^t)
+        c = math.sqrt(1.0 - b2**self.t)
+        np.sqrt(self.v, out=buf)
+        buf += self.epsilon * c
+        np.divide(self.m, buf, out=buf)
+        buf *= self.learning_rate * c / (1.0 - b1**self.t)
+        params -= buf
 
 
 def clip_grad_norm(grads, max_norm):
@@ -91,7 +96,7 @@ def clip_grad_norm(grads, max_norm):
     norm : float
         The norm before clipping.
     """
-    norm = float(np.sqrt(np.dot(grads, grads)))
+    norm = math.sqrt(float(np.dot(grads, grads)))
     if max_norm is not None:
         coef = max_norm / (norm + 1e-6)
         if coef < 1.0:

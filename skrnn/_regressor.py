@@ -1,5 +1,6 @@
 """RNNRegressor: the scikit-learn estimator that owns the training loop."""
 
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -13,13 +14,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from . import _recurrence
+from . import _recurrence, _validation
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 
-# An epoch loss this many times the first epoch's (on the standardised target,
-# where predicting the mean scores 0.5) means the fit has blown up even if it
-# is still finite.
-_DIVERGENCE_RATIO = 1e4
+# A loss this many times its starting value means the fit has blown up, even if
+# it is still finite. The start is the first epoch's loss (for a batch of the
+# first epoch: the first batch's), but at least 0.5, the loss of predicting the
+# mean of the standardised target.
+_DIVERGENCE_RATIO = 1e3
 # early_stopping="auto" holds out a validation tail from this many samples on.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 # Rows per forward pass in predict, so memory does not grow with n_samples.
@@ -356,9 +358,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_y = with_y
         y_kwargs = dict(multi_output=True, y_numeric=True) if check_y else {}
         y_arg = y if check_y else "no_validation"
+        _validation.reject_masked(X, "X")
+        if check_y:
+            _validation.reject_masked(y, "y")
+            y_shape = getattr(y, "shape", None)
+            if y_shape is None and y is not None:
+                y_shape = np.asarray(y).shape
+            if y_shape is not None and (len(y_shape) not in (1, 2) or 0 in y_shape[1:]):
+                raise ValueError(
+                    f"y has shape {tuple(y_shape)}; expected (n_samples,) or "
+                    "(n_samples, n_outputs) with at least one output."
+                )
         ndim = getattr(X, "ndim", None)
         if ndim is None:  # a list or another array-like: look at it as an array
             ndim = np.asarray(X).ndim
+        if ndim > 3:
+            raise ValueError(
+                f"X has {ndim} dimensions; expected a 3-D array of shape (n_samples, "
+                "n_steps, n_features_per_step) or a 2-D array of time-major "
+                "flattened sequences (n_samples, n_steps * n_features_per_step)."
+            )
         if ndim == 3:
             X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
             n_samples, n_steps, n_per_step = X.shape
@@ -389,11 +408,19 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f"but RNNRegressor was fitted on {self.n_steps_} steps x "
                 f"{self.n_features_per_step_} features."
             )
+        # the dtype the network will compute in: X's at a first fit, else the model's
+        work_dtype = X.dtype if reset else getattr(self, "_theta", X).dtype
+        _validation.check_magnitude(X, work_dtype, "X")
+        if check_y:
+            _validation.check_target(out[1], work_dtype)
         return (X, out[1]) if check_y else X
 
     def _validate_sample_weight(self, sample_weight, n_samples, dtype):
         if sample_weight is None:
             return np.ones(n_samples, dtype=dtype)
+        _validation.reject_masked(sample_weight, "sample_weight")
+        if isinstance(sample_weight, Real):  # one weight for all, as in scikit-learn
+            sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
         sample_weight = check_array(
             sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
         )
@@ -406,6 +433,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("sample_weight has negative values; weights must be >= 0.")
         if not np.any(sample_weight > 0):
             raise ValueError("sample_weight is zero for every sample; nothing to fit.")
+        _validation.check_sample_weight_range(sample_weight, dtype)
         return sample_weight
 
     # ------------------------------------------------------------------ training
@@ -473,7 +501,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 self.loss_ = loss
                 self.loss_curve_.append(loss)
                 self.grad_norm_curve_.append(grad_norm)
-                self._check_divergence(loss)
+                self._check_divergence(
+                    loss, self.loss_curve_[0], f"in epoch {self.n_iter_} (epoch 1 to now)"
+                )
                 val_loss = self._validate_epoch(*val) if use_validation else None
                 if self.verbose:
                     val_text = "" if val_loss is None else f", validation loss = {val_loss:.6f}"
@@ -518,7 +548,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             # Glorot uniform (He-scaled for relu); biases start at zero
             bound = gain * np.sqrt(6.0 / (W.shape[0] + W.shape[1]))
             W[...] = self._rng.uniform(-bound, bound, size=W.shape)
-        self._weight_mask = p.weight_mask()
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_, self.grad_norm_curve_ = [], []
         self._no_improvement_count = 0
@@ -558,9 +587,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             else min(self.batch_size, n_samples)
         )
         order = self._rng.permutation(n_samples) if self.shuffle else None
-        theta, params, mask = self._theta, self._params, self._weight_mask
-        n_outputs = y_std.shape[1]
-        total_loss, total_weight, norms = 0.0, 0.0, []
+        theta, params = self._theta, self._params
+        weights = theta[: params.n_weights]  # the L2-penalised part of theta
+        alpha, n_outputs = self.alpha, y_std.shape[1]
+        total_loss, total_weight, norms, first_loss = 0.0, 0.0, [], None
         for start in range(0, n_samples, batch_size):
             batch = (
                 slice(start, start + batch_size) if order is None
@@ -570,37 +600,38 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             w_sum = float(w.sum())
             if w_sum == 0.0:
                 continue  # a batch of zero-weight samples carries no gradient
-            X_b = X_tm[:, batch]
+            X_b = X_tm[:, batch] if order is None else X_tm.take(batch, axis=1)
             y_hat, states = _recurrence.forward(params, X_b, self.activation)
             err = y_hat - y_std[batch]
-            penalty = theta * mask
-            loss = 0.5 * (
-                float(w @ np.einsum("ij,ij->i", err, err)) / n_outputs
-                + self.alpha * float(penalty @ theta)
-            ) / w_sum
-            d_y_hat = err * (w / (w_sum * n_outputs))[:, None]  # d loss / d y_hat
+            d_y_hat = err * (w * (1.0 / (w_sum * n_outputs)))[:, None]  # d loss / d y_hat
+            loss = 0.5 * float(np.vdot(err, d_y_hat))  # weighted mean squared error / 2
             grads = _recurrence.backward(
                 params, X_b, states, d_y_hat, self.activation, self.bptt_steps
             )
-            grads += (self.alpha / w_sum) * penalty  # d L2 / d W
+            if alpha:
+                loss += 0.5 * alpha * float(np.dot(weights, weights)) / w_sum
+                grads[: params.n_weights] += (alpha / w_sum) * weights  # d L2 / d W
             norm = clip_grad_norm(grads, self.clip_grad_norm)
-            if not (np.isfinite(loss) and np.isfinite(norm)):
+            if not (math.isfinite(loss) and math.isfinite(norm)):
                 self._raise_diverged(
-                    f"the {'loss' if not np.isfinite(loss) else 'gradient norm'} "
+                    f"the {'loss' if not math.isfinite(loss) else 'gradient norm'} "
                     f"became non-finite in epoch {self.n_iter_ + 1}"
                 )
+            if self.n_iter_ == 0:  # a blow-up inside the very first epoch
+                first_loss = loss if first_loss is None else first_loss
+                self._check_divergence(loss, first_loss, "in epoch 1 (first batch to now)")
             self._optimizer.update_params(theta, grads)
             total_loss += loss * w_sum
             total_weight += w_sum
             norms.append(norm)
         return total_loss / total_weight, float(np.mean(norms))
 
-    def _check_divergence(self, loss):
-        reference = max(self.loss_curve_[0], 1.0)
-        if loss > _DIVERGENCE_RATIO * reference:
+    def _check_divergence(self, loss, start, where):
+        if loss > _DIVERGENCE_RATIO * max(start, 0.5):
             self._raise_diverged(
-                f"the training loss grew from {self.loss_curve_[0]:.4g} in the first "
-                f"epoch to {loss:.4g} in epoch {self.n_iter_}"
+                f"the training loss grew from {start:.4g} to {loss:.4g} {where}, "
+                f"more than {_DIVERGENCE_RATIO:g} times (on the standardised target, "
+                "where predicting the mean scores 0.5)"
             )
 
     def _raise_diverged(self, what):
@@ -609,7 +640,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         raise ValueError(
             f"RNNRegressor diverged: {what}. Use a smaller learning_rate_init "
             f"(now {self.learning_rate_init}) or clip the gradient with "
-            f"clip_grad_norm (now {self.clip_grad_norm})."
+            f"clip_grad_norm (now {self.clip_grad_norm}), and scale the inputs "
+            "(e.g. with StandardScaler)."
         )
 
     def _validate_epoch(self, X_tm, y, y_std, sample_weight):
@@ -651,7 +683,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.output_weights_ = p.W_hy * self.y_scale_
         self.output_bias_ = p.b_y * self.y_scale_ + self.y_mean_
 
+    def __getstate__(self):
+        from . import __version__
+
+        # record the version, as scikit-learn does for its own estimators
+        return dict(super().__getstate__(), _skrnn_version=__version__)
+
     def __setstate__(self, state):
+        from . import __version__
+        from .exceptions import InconsistentVersionWarning
+
+        state = dict(state)
+        pickled_version = state.pop("_skrnn_version", "unknown")
+        if pickled_version != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_version=__version__,
+                    original_version=pickled_version,
+                )
+            )
         super().__setstate__(state)
         if "_theta" in self.__dict__:
             # pickling copies views; make the public weights views of _theta again

@@ -8,6 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from ._validation import reject_masked
+
 
 class SequenceWindower(TransformerMixin, BaseEstimator):
     """Turn each row of a time series into the window of rows that ends at it.
@@ -104,6 +106,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         -------
         self : SequenceWindower
         """
+        reject_masked(X, "X")
         validate_data(self, X, dtype=[np.float64, np.float32])
         return self
 
@@ -122,6 +125,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             The window ending at each row; 2-D time-major when ``flatten=True``.
         """
         check_is_fitted(self)
+        reject_masked(X, "X")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         length = self.window_length

@@ -222,7 +222,7 @@ def test_finite_blow_up_is_detected(monkeypatch):
     def growing_forward(params, X_b, activation):
         y_hat, states = real_forward(params, X_b, activation)
         calls.append(1)
-        return y_hat + 1e3 * (len(calls) > 2), states  # finite, but 1e6 x the loss
+        return y_hat + 1e3 * (len(calls) > 2), states  # finite, but a loss of 5e5
 
     monkeypatch.setattr(_recurrence, "forward", growing_forward)
     with pytest.raises(ValueError, match=r"diverged: the training loss grew .* in epoch 3"):

@@ -1,0 +1,115 @@
+"""Input checks that scikit-learn's ``check_array`` does not make.
+
+``check_array`` rejects NaN and infinity, but a finite value can still be too
+large for the arithmetic of a network: the recurrence multiplies inputs by
+weights, the loss squares errors, and the target is standardised with its
+mean and standard deviation. These checks turn the overflow that would follow
+(a misleading "diverged" error, or silently non-finite predictions) into a
+``ValueError`` that names the input and the limit.
+
+The limits are ``sqrt`` of the largest and smallest normal float of the
+dtype the model computes in (float64: 1.3e154 and 1.5e-154; float32: 1.8e19
+and 1.1e-19), the range in which the product of two such numbers cannot
+overflow or underflow.
+"""
+
+import numpy as np
+
+
+def _limits(dtype):
+    finfo = np.finfo(dtype)
+    return float(np.sqrt(finfo.max)), float(np.sqrt(finfo.tiny))
+
+
+def reject_masked(array, name):
+    """Raise if ``array`` is a masked array with masked entries.
+
+    ``np.asarray`` (and so ``check_array``) drops the mask and would train on
+    the hidden values without a word.
+    """
+    if isinstance(array, np.ma.MaskedArray) and np.ma.is_masked(array):
+        raise ValueError(
+            f"{name} is a masked array with {int(np.ma.count_masked(array))} masked "
+            "entries; skrnn would read the values under the mask. Fill or drop the "
+            f"masked entries first, e.g. with {name}.filled(value)."
+        )
+
+
+def check_magnitude(X, dtype, name="X"):
+    """Raise if a value of the finite array ``X`` is too large for ``dtype``.
+
+    Parameters
+    ----------
+    X : ndarray
+        Validated (finite) input.
+    dtype : dtype
+        The dtype the model computes in.
+    name : str
+        Name of the input, for the message.
+    """
+    if X.size == 0:
+        return
+    limit = _limits(dtype)[0]
+    largest = max(float(X.max()), -float(X.min()))
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values as large as {largest:.3g} in absolute value. The "
+            f"network multiplies them by weights in {np.dtype(dtype).name}, where "
+            f"products of values above {limit:.3g} overflow; scale the features "
+            "first (e.g. with StandardScaler)."
+        )
+
+
+def check_target(y, dtype):
+    """Raise if ``y`` cannot be standardised (mean and std) in ``dtype``.
+
+    The regressor trains on ``(y - y_mean_) / y_scale_``; if either statistic
+    overflows (or ``y`` overflows when cast to float32) the fit would succeed
+    and every prediction would be NaN or infinite.
+    """
+    y = np.asarray(y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y_cast = y.astype(dtype)
+        mean = y_cast.mean(axis=0)
+        deviation = y_cast - mean
+        scale = np.sqrt(np.mean(deviation * deviation, axis=0))
+    if np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)):
+        return
+    largest = float(np.max(np.abs(y.astype(np.float64))))
+    raise ValueError(
+        f"y has values as large as {largest:.3g} in absolute value: its mean and "
+        f"standard deviation overflow {np.dtype(dtype).name} (largest value "
+        f"{float(np.finfo(dtype).max):.3g}), and RNNRegressor trains on the "
+        "standardised target. Rescale y first (e.g. divide it by a power of ten, "
+        "or use sklearn.compose.TransformedTargetRegressor)."
+    )
+
+
+def check_sample_weight_range(sample_weight, dtype):
+    """Raise if the weights are so large or so small that the loss overflows.
+
+    The loss divides the squared errors and the L2 penalty ``alpha * sum(W**2)``
+    by the sum of the weights in each mini-batch, so a sum above the limit
+    overflows and a positive weight below the lower limit makes the penalty
+    overflow (a batch may hold that one weight only).
+    """
+    upper, lower = _limits(dtype)
+    name = np.dtype(dtype).name
+    with np.errstate(over="ignore"):
+        total = float(np.sum(sample_weight, dtype=np.float64))
+    if total > upper:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}; in {name} the weighted loss "
+            f"overflows for sums above {upper:.3g}. Divide all the weights and "
+            "alpha by the same constant (the L2 penalty is alpha / sum of the "
+            "weights, so this keeps the same model)."
+        )
+    positive = sample_weight[sample_weight > 0]
+    smallest = float(positive.min())
+    if smallest < lower:
+        raise ValueError(
+            f"sample_weight has positive values as small as {smallest:.3g}; in "
+            f"{name}, weights below {lower:.3g} make the L2 penalty alpha / sum of "
+            "the weights overflow. Multiply all the weights and alpha by the same "
+            "constant, or set the negligible weights to 0."
+        )
