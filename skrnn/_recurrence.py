@@ -79,6 +79,12 @@ class Params:
         return Params(flat, *self.sizes)
 
     @staticmethod
+    def pack(W_xh, W_hh, W_hy, b_h, b_y):
+        """One flat vector, in the layout of ``Params``, from per-layer arrays."""
+        weights = [M for pair in zip(W_xh, W_hh) for M in pair] + [W_hy]
+        return np.concatenate([a.ravel() for a in weights + list(b_h) + [b_y]])
+
+    @staticmethod
     def size(n_inputs, hidden_size, n_layers, n_outputs):
         """Number of scalars in the flat vector of a network of these sizes."""
         n = 0
@@ -189,16 +195,16 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
     grads : ndarray of shape (n_params,)
         Flat gradient, laid out like ``params.flat``.
     """
-    n_steps = X.shape[0]
+    n_steps, n_layers = X.shape[0], len(states)
     first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
-    grads = params.like(np.empty_like(params.flat))
-    grads.W_hy[...] = states[-1][-1].T @ d_y_hat  # read-out weights
-    grads.b_y[...] = _column_sums(d_y_hat)
+    d_W_xh, d_W_hh, d_b_h = [None] * n_layers, [None] * n_layers, [None] * n_layers
+    d_W_hy = states[-1][-1].T @ d_y_hat  # read-out weights
+    d_b_y = _column_sums(d_y_hat)
     # Gradient reaching the states of the current layer from above, for steps
     # first..n_steps-1. The top layer is read out at the last step only.
     d_above = None
     d_last = d_y_hat @ params.W_hy.T
-    for layer in reversed(range(len(states))):
+    for layer in reversed(range(n_layers)):
         H = states[layer]
         W_hh_T = params.W_hh[layer].T
         layer_input = X if layer == 0 else states[layer - 1][1:]
@@ -213,9 +219,9 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
                     dh += d_above[k - 1]  # h_{t-1} also feeds the layer above
         dZ_2d = dZ.reshape(-1, dZ.shape[2])
         kept_input = layer_input[first:]
-        grads.W_xh[layer][...] = kept_input.reshape(-1, kept_input.shape[2]).T @ dZ_2d
-        grads.W_hh[layer][...] = H[first:-1].reshape(-1, H.shape[2]).T @ dZ_2d
-        grads.b_h[layer][...] = _column_sums(dZ_2d)
+        d_W_xh[layer] = kept_input.reshape(-1, kept_input.shape[2]).T @ dZ_2d
+        d_W_hh[layer] = H[first:-1].reshape(-1, H.shape[2]).T @ dZ_2d
+        d_b_h[layer] = _column_sums(dZ_2d)
         if layer:  # into the layer below, at every kept step
             d_above = (dZ_2d @ params.W_xh[layer].T).reshape(dZ.shape[0], dZ.shape[1], -1)
-    return grads.flat
+    return Params.pack(d_W_xh, d_W_hh, d_W_hy, d_b_h, d_b_y)

@@ -447,6 +447,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if first_pass:
             self._y_ndim = y.ndim
         y = y.reshape(y.shape[0], -1)
+        uniform_weights = sample_weight is None
         sample_weight = self._validate_sample_weight(sample_weight, X.shape[0], dtype)
 
         if first_pass:
@@ -495,7 +496,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._best_theta = self._theta.copy()
         try:
             for _ in range(n_epochs):
-                loss, grad_norm = self._run_epoch(X_tm, y_std, sample_weight)
+                loss, grad_norm = self._run_epoch(
+                    X_tm, y_std, None if uniform_weights else sample_weight
+                )
                 self.n_iter_ += 1
                 self.t_ += X_tm.shape[1]
                 self.loss_ = loss
@@ -580,7 +583,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             opt.momentum, opt.nesterov = self.momentum, self.nesterovs_momentum
 
     def _run_epoch(self, X_tm, y_std, sample_weight):
-        """One pass over the data in mini-batches; returns (mean loss, mean grad norm)."""
+        """One pass over the data in mini-batches; returns (mean loss, mean grad norm).
+
+        ``sample_weight`` None means every sample weighs 1 (a shortcut).
+        """
         n_samples = X_tm.shape[1]
         batch_size = (
             min(64, n_samples) if self.batch_size == "auto"
@@ -596,14 +602,19 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 slice(start, start + batch_size) if order is None
                 else order[start : start + batch_size]
             )
-            w = sample_weight[batch]
-            w_sum = float(w.sum())
-            if w_sum == 0.0:
-                continue  # a batch of zero-weight samples carries no gradient
             X_b = X_tm[:, batch] if order is None else X_tm.take(batch, axis=1)
+            if sample_weight is None:  # every sample weighs 1
+                w_sum = float(X_b.shape[1])
+            else:
+                w = sample_weight[batch]
+                w_sum = float(w.sum())
+                if w_sum == 0.0:
+                    continue  # a batch of zero-weight samples carries no gradient
             y_hat, states = _recurrence.forward(params, X_b, self.activation)
             err = y_hat - y_std[batch]
-            d_y_hat = err * (w * (1.0 / (w_sum * n_outputs)))[:, None]  # d loss / d y_hat
+            scale = 1.0 / (w_sum * n_outputs)
+            # d loss / d y_hat
+            d_y_hat = err * scale if sample_weight is None else err * (w * scale)[:, None]
             loss = 0.5 * float(np.vdot(err, d_y_hat))  # weighted mean squared error / 2
             grads = _recurrence.backward(
                 params, X_b, states, d_y_hat, self.activation, self.bptt_steps
