@@ -145,7 +145,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Number of targets.
     n_features_in_ : int
         Number of flattened input columns, ``n_steps_ * n_features_per_step_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` is a DataFrame with string column names.
     n_steps_ : int
         Length of the sequences.
@@ -297,8 +297,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X, y, sample_weight
-            As in :meth:`fit`.
+        X : array-like of shape (n_samples, n_steps, n_features_per_step) or \
+                (n_samples, n_columns)
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
 
         Returns
         -------
@@ -312,8 +317,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps_, n_features_per_step_) or \
-                (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, `n_steps_`, `n_features_per_step_`) or \
+                (n_samples, `n_features_in_`)
             Sequences shaped like the training input.
 
         Returns

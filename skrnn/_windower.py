@@ -45,7 +45,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of features per row seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` is a DataFrame with string column names.
 
     Notes
@@ -105,6 +105,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : SequenceWindower
+            The fitted windower.
         """
         reject_masked(X, "X")
         validate_data(self, X, dtype=[np.float64, np.float32])
@@ -140,7 +141,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         return out if self.flatten else out.reshape(n_samples, length, n_features)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the flattened output columns: ``<feature>_lag<k>``, oldest first.
+        """Get the names of the flat output columns: ``<feature>_lag<k>``, oldest first.
 
         Parameters
         ----------

@@ -1,0 +1,258 @@
+"""Turn ``benchmarks/results/*.json`` into the reStructuredText tables of the Benchmarks page.
+
+No Sphinx needed: ``conf.py`` calls :func:`write_tables` at every build, and
+
+    python docs/sphinxext/benchmark_tables.py
+
+writes the same file by hand. Each benchmark script writes its own JSON file
+(``python benchmarks/bench_speed.py`` writes ``speed.json``, and so on); a
+result file that is missing gives a note instead of a table, never an error.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE.parent.parent / "benchmarks" / "results"
+OUTPUT = HERE.parent / "_generated" / "benchmark_tables.inc"
+
+
+def table(header, rows):
+    """A ``list-table`` directive with one header row."""
+    lines = [".. list-table::", "   :header-rows: 1", "   :class: bench-table", ""]
+    for row in [header, *rows]:
+        cells = [str(c) if str(c) else " " for c in row]
+        lines.append(f"   * - {cells[0]}")
+        lines.extend(f"     - {c}" for c in cells[1:])
+    return "\n".join(lines) + "\n"
+
+
+def section(title, char="-"):
+    return f"{title}\n{char * len(title)}\n"
+
+
+def machine_text(machine, command):
+    """One paragraph: where and with what the results were measured."""
+    blas = sorted(
+        {
+            f"{b['internal_api']} {b['version']}" if b.get("version") else b["internal_api"]
+            for b in machine.get("blas", [])
+        }
+    )
+    threads = sorted({b.get("num_threads") for b in machine.get("blas", [])} - {None})
+    parts = [
+        f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores",
+        f"Python {machine.get('python', '?')}",
+        f"NumPy {machine.get('numpy', '?')}",
+        f"scikit-learn {machine.get('scikit_learn', '?')}",
+        f"skrnn {machine.get('skrnn', '?')}",
+    ]
+    if machine.get("torch"):
+        parts.append(f"torch {machine['torch']} ({machine.get('torch_threads', '?')} threads)")
+    if blas:
+        parts.append(
+            f"BLAS and OpenMP libraries loaded: {', '.join(blas)}"
+            + (f" ({'/'.join(map(str, threads))} threads)" if threads else "")
+        )
+    return f"Measured with ``{command}`` on: " + "; ".join(parts) + ".\n"
+
+
+def missing(name, command):
+    return (
+        f".. note::\n\n   ``benchmarks/results/{name}.json`` is not there: run ``{command}`` "
+        "to produce it.\n"
+    )
+
+
+def accuracy_section(data):
+    command = "python benchmarks/bench_accuracy.py --csv path/to/clean_weather.csv"
+    out = [section("Accuracy on the weather task")]
+    if data is None:
+        return "\n".join(out + [missing("accuracy", command)])
+    out.append(
+        "Tomorrow's maximum temperature from the last 7 days of ``tmax, tmin, rain`` of "
+        "``clean_weather.csv``: chronological 70/15/15 split, ``StandardScaler`` fitted on "
+        "the training days, every evaluated day predicted with the 6 days before it. "
+        "MSE in °F²; *fit s* is the wall time of ``fit``.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = [
+        (r["model"], f"{r['valid_mse']:.2f}", f"{r['test_mse']:.2f}", f"{r['fit_seconds']:.2f}")
+        for r in data["rows"]
+    ]
+    out.append(table(("model", "valid MSE", "test MSE", "fit s"), rows))
+    if data.get("time_to_accuracy"):
+        out.append(
+            "Time to accuracy: ``RNNRegressor`` with its defaults, trained one epoch at a "
+            "time with ``partial_fit`` until the validation MSE first reaches 20.3 "
+            "(Ridge's 20.33); *fit s* excludes the evaluation.\n"
+        )
+        rows = [
+            (
+                r["seed"],
+                "not reached" if r["epochs"] is None else r["epochs"],
+                f"{r['fit_seconds']:.2f}",
+                f"{r['valid_mse']:.2f}",
+            )
+            for r in data["time_to_accuracy"]
+        ]
+        out.append(table(("seed", "epochs", "fit s", "valid MSE"), rows))
+    return "\n".join(out)
+
+
+def speed_section(data):
+    command = "python benchmarks/bench_speed.py --plot"
+    out = [section("Speed against torch.nn.RNN")]
+    if data is None:
+        return "\n".join(out + [missing("speed", command)])
+    out.append(
+        "Windows per second of one training epoch (forward, BPTT, gradient clipping, "
+        "Adam step, through ``RNNRegressor.partial_fit``) and of ``predict``, against "
+        "``torch.nn.RNN`` + ``torch.nn.Linear`` + ``torch.optim.Adam`` + "
+        "``clip_grad_norm_`` on the same data, batch size and thread count; median of "
+        f"{data.get('repeats', '?')} alternating runs. A ratio above 1 means skrnn is "
+        "faster.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = [
+        (
+            r["dtype"], r["hidden"], r["steps"], r["batch"], r["features"],
+            f"{r['skrnn_train_windows_per_s']:,.0f}", f"{r['torch_train_windows_per_s']:,.0f}",
+            f"**{r['train_ratio']:.2f}×**",
+            f"{r['skrnn_predict_windows_per_s']:,.0f}",
+            f"{r['torch_predict_windows_per_s']:,.0f}",
+            f"**{r['predict_ratio']:.2f}×**",
+        )
+        for r in data["rows"]
+    ]
+    out.append(
+        table(
+            ("dtype", "hidden", "steps", "batch", "features", "skrnn train win/s",
+             "torch train win/s", "train ratio", "skrnn predict win/s",
+             "torch predict win/s", "predict ratio"),
+            rows,
+        )
+    )
+    if data.get("naive"):
+        out.append(
+            "Against a loop-per-window NumPy RNN trained as the seed tutorial trains "
+            "(one sequence at a time, ``benchmarks/_naive.py``), float64, training:\n"
+        )
+        rows = [
+            (r["hidden"], r["steps"], r["batch"], f"{r['skrnn_windows_per_s']:,.0f}",
+             f"{r['naive_windows_per_s']:,.0f}", f"**{r['speedup']:.0f}×**")
+            for r in data["naive"]
+        ]
+        out.append(
+            table(("hidden", "steps", "batch", "skrnn win/s", "loop-per-window win/s",
+                   "speed-up"), rows)
+        )
+    if data.get("gflops"):
+        out.append(
+            "How close the recurrence gets to the BLAS: GFLOP/s of a plain 2048×2048 "
+            "``A @ B``, of the per-step recurrent product ``h @ W_hh`` (hidden 256, "
+            "batch 256) and of a whole training epoch (the matrix-product FLOPs of "
+            "forward and BPTT over the epoch's time):\n"
+        )
+        rows = [
+            (name, f"{g['large_matmul']:.1f}", f"{g['recurrent_products']:.1f}",
+             f"{g['recurrent_products'] / g['large_matmul']:.2f}",
+             f"{g['training_epoch']:.1f}", f"{g['training_epoch'] / g['large_matmul']:.2f}")
+            for name, g in data["gflops"].items()
+        ]
+        out.append(
+            table(("dtype", "A @ B GFLOP/s", "h @ W_hh GFLOP/s", "ratio",
+                   "training epoch GFLOP/s", "ratio"), rows)
+        )
+    return "\n".join(out)
+
+
+def scaling_section(data):
+    command = "python benchmarks/bench_scaling.py --plot"
+    out = [section("Scaling")]
+    if data is None:
+        return "\n".join(out + [missing("scaling", command)])
+    out.append(
+        "Median seconds of one training epoch while one size grows and the others stay at "
+        "4096 samples, 16 steps, 32 hidden units (3 features, batch 64). The exponent is "
+        "the slope of log(time) against log(size): 1 is linear.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = [
+        (name, ", ".join(f"{s:,}" for s in r["sizes"]),
+         ", ".join(f"{t:.3f}" for t in r["seconds"]), f"{r['exponent']:.2f}")
+        for name, r in data["scaling"].items()
+    ]
+    out.append(table(("grows", "sizes", "seconds per epoch", "exponent"), rows))
+    if data.get("predict_memory"):
+        out.append(
+            "Peak memory of ``predict`` (tracemalloc) on windows of 7 steps × 3 features: "
+            "it works in chunks of 4096 windows, so beyond its output the peak does not "
+            "grow with the number of windows.\n"
+        )
+        rows = [
+            (f"{r['n_windows']:,}", f"{r['input_bytes'] / 1e6:,.0f}",
+             f"{r['output_bytes'] / 1e6:,.1f}", f"{r['peak_bytes'] / 1e6:,.1f}",
+             f"{r['peak_beyond_output_bytes'] / 1e6:,.1f}")
+            for r in data["predict_memory"]
+        ]
+        out.append(
+            table(("windows", "input MB", "output MB", "predict peak MB",
+                   "peak beyond output MB"), rows)
+        )
+    return "\n".join(out)
+
+
+def figure(results, name, alt, caption, width):
+    """A figure directive for ``results/<name>.png``, if the file is there.
+
+    The path is written relative to the docs folder, where ``benchmarks.rst``
+    (which includes the generated file) lives.
+    """
+    if not (Path(results) / f"{name}.png").is_file():
+        return ""
+    return (
+        f".. figure:: ../benchmarks/results/{name}.png\n   :alt: {alt}\n   :width: {width}\n\n"
+        f"   {caption}\n"
+    )
+
+
+def load(results, name):
+    path = Path(results) / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def render(results=RESULTS):
+    """The whole include file, as text."""
+    header = (
+        ".. This file is generated from benchmarks/results/*.json by\n"
+        "   docs/sphinxext/benchmark_tables.py at every docs build; do not edit it.\n"
+    )
+    sections = [
+        accuracy_section(load(results, "accuracy")),
+        speed_section(load(results, "speed")),
+        figure(results, "speed",
+               "Throughput of skrnn over torch.nn.RNN by network size, training and prediction",
+               "Throughput of skrnn divided by that of ``torch.nn.RNN`` by network size "
+               "(above 1: skrnn is faster).", "640px"),
+        scaling_section(load(results, "scaling")),
+        figure(results, "scaling",
+               "Seconds per training epoch against n_samples, n_steps and hidden_size",
+               "Seconds per training epoch as one size grows, log-log.", "100%"),
+    ]
+    return "\n".join([header, *sections])
+
+
+def write_tables(results=RESULTS, output=OUTPUT):
+    """Write the include file, only if its text changed (so Sphinx rebuilds only then)."""
+    output = Path(output)
+    text = render(results)
+    if not output.is_file() or output.read_text(encoding="utf-8") != text:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    return output
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_tables(*sys.argv[1:3])}")
