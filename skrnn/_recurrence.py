@@ -15,9 +15,11 @@ the state of all samples at one step is one contiguous matrix.
 
 All parameters live in one flat vector ``theta``; :class:`Params` holds
 views into it, so an optimizer can update ``theta`` with a handful of vector
-operations while the recurrence reads the matrices it needs. The weight
-matrices come first and the biases last, so ``theta[:params.n_weights]`` is
-exactly the part an L2 penalty applies to.
+operations while the recurrence reads the matrices it needs. Each layer's
+``b_h`` is stored right after its ``W_xh``, so that ``[W_xh; b_h]`` is one
+matrix: given the input with a column of ones appended
+(:func:`with_bias_column`), the input projection *and* its bias are one
+matrix product, and so are their gradients.
 """
 
 from math import prod
@@ -44,9 +46,8 @@ class Params:
     W_hy : ndarray of shape (hidden_size, n_outputs)
     b_h : list of ndarray of shape (hidden_size,)
     b_y : ndarray of shape (n_outputs,)
-    n_weights : int
-        ``flat[:n_weights]`` holds the weight matrices, ``flat[n_weights:]``
-        the biases.
+    W_xb : list of ndarray of shape (n_in_l + 1, hidden_size)
+        ``[W_xh; b_h]`` of each layer, as one matrix (a view).
     """
 
     def __init__(self, flat, n_inputs, hidden_size, n_layers, n_outputs):
@@ -61,13 +62,13 @@ class Params:
             offset += size
             return view
 
-        self.W_xh, self.W_hh = [], []
+        self.W_xb, self.W_hh = [], []
         for layer in range(n_layers):
-            self.W_xh.append(take(n_inputs if layer == 0 else hidden_size, hidden_size))
+            self.W_xb.append(take((n_inputs if layer == 0 else hidden_size) + 1, hidden_size))
             self.W_hh.append(take(hidden_size, hidden_size))
+        self.W_xh = [W_xb[:-1] for W_xb in self.W_xb]
+        self.b_h = [W_xb[-1] for W_xb in self.W_xb]
         self.W_hy = take(hidden_size, n_outputs)
-        self.n_weights = offset
-        self.b_h = [take(hidden_size) for _ in range(n_layers)]
         self.b_y = take(n_outputs)
         if offset != flat.shape[0]:
             raise ValueError(
@@ -78,11 +79,24 @@ class Params:
         """Views of the same layout into another flat buffer (e.g. gradients)."""
         return Params(flat, *self.sizes)
 
+    def weight_mask(self):
+        """1 where ``flat`` holds a weight-matrix entry (L2-penalised), 0 for biases."""
+        mask = self.like(np.ones_like(self.flat))
+        for b in mask.b_h + [mask.b_y]:
+            b[...] = 0.0
+        return mask.flat
+
     @staticmethod
-    def pack(W_xh, W_hh, W_hy, b_h, b_y):
-        """One flat vector, in the layout of ``Params``, from per-layer arrays."""
-        weights = [M for pair in zip(W_xh, W_hh) for M in pair] + [W_hy]
-        return np.concatenate([a.ravel() for a in weights + list(b_h) + [b_y]])
+    def pack(W_xb, W_hh, W_hy, b_y):
+        """One flat vector, in the layout of ``Params``, from per-layer arrays.
+
+        ``W_xb[l]`` is ``[W_xh; b_h]`` of layer ``l``, or the pair ``(W_xh, b_h)``.
+        """
+        pieces = []
+        for layer_xb, layer_hh in zip(W_xb, W_hh):
+            pieces += list(layer_xb) if isinstance(layer_xb, tuple) else [layer_xb]
+            pieces.append(layer_hh)
+        return np.concatenate([a.ravel() for a in pieces + [W_hy, b_y]])
 
     @staticmethod
     def size(n_inputs, hidden_size, n_layers, n_outputs):
@@ -94,11 +108,27 @@ class Params:
         return n + hidden_size * n_outputs + n_outputs
 
 
-def _input_projection(layer_input, W_xh, b_h):
-    """x_t W_xh + b_h for every step at once: one matrix product."""
+def with_bias_column(X):
+    """X with a column of ones appended, so that ``X1 @ [W_xh; b_h] = X @ W_xh + b_h``."""
+    X1 = np.empty(X.shape[:-1] + (X.shape[-1] + 1,), dtype=X.dtype)
+    X1[..., :-1] = X
+    X1[..., -1] = 1.0
+    return X1
+
+
+def _input_projection(layer_input, W_xh, b_h, W_xb=None):
+    """x_t W_xh + b_h for every step at once: one matrix product.
+
+    If ``layer_input`` carries a last column of ones (:func:`with_bias_column`),
+    ``W_xb = [W_xh; b_h]`` is used and the bias comes with the product.
+    """
     n_steps, n_samples, n_in = layer_input.shape
-    Z = layer_input.reshape(n_steps * n_samples, n_in) @ W_xh
-    Z += b_h
+    inputs = layer_input.reshape(n_steps * n_samples, n_in)
+    if W_xb is not None and n_in == W_xb.shape[0]:  # the input has the column of ones
+        Z = inputs @ W_xb
+    else:
+        Z = inputs @ W_xh
+        Z += b_h
     return Z.reshape(n_steps, n_samples, W_xh.shape[1])
 
 
@@ -108,8 +138,9 @@ def forward(params, X, activation="tanh", h0=None):
     Parameters
     ----------
     params : Params
-    X : ndarray of shape (n_steps, n_samples, n_inputs)
-        Time-major input.
+    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1)
+        Time-major input, optionally with a last column of ones
+        (:func:`with_bias_column`, faster).
     activation : {"tanh", "relu"}
     h0 : list of ndarray of shape (n_samples, hidden_size), optional
         Initial state of each layer; zeros when omitted.
@@ -125,10 +156,12 @@ def forward(params, X, activation="tanh", h0=None):
     act = np.tanh if activation == "tanh" else _relu
     states = []
     layer_input = X
-    for layer, (W_xh, W_hh, b_h) in enumerate(zip(params.W_xh, params.W_hh, params.b_h)):
+    for layer, W_hh in enumerate(params.W_hh):
         H = np.empty((n_steps + 1, n_samples, W_hh.shape[0]), dtype=X.dtype)
         H[0] = 0.0 if h0 is None else h0[layer]
-        Z = _input_projection(layer_input, W_xh, b_h)
+        Z = _input_projection(
+            layer_input, params.W_xh[layer], params.b_h[layer], params.W_xb[layer]
+        )
         for t in range(n_steps):
             if t or h0 is not None:  # h_{-1} = 0 contributes nothing
                 Z[t] += H[t] @ W_hh  # add the recurrent contribution
@@ -141,7 +174,11 @@ def forward(params, X, activation="tanh", h0=None):
 
 
 def predict(params, X, activation="tanh"):
-    """Forward pass for prediction: same result as :func:`forward`, no states kept."""
+    """Forward pass for prediction: same result as :func:`forward`, no states kept.
+
+    ``params`` only needs ``W_xh``, ``W_hh``, ``b_h``, ``W_hy`` and ``b_y``;
+    ``X`` has no column of ones.
+    """
     act = np.tanh if activation == "tanh" else _relu
     layer_input = X
     for W_xh, W_hh, b_h in zip(params.W_xh, params.W_hh, params.b_h):
@@ -178,7 +215,7 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
     Parameters
     ----------
     params : Params
-    X : ndarray of shape (n_steps, n_samples, n_inputs)
+    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1)
         The time-major input given to :func:`forward`.
     states : list of ndarray
         The states returned by :func:`forward`.
@@ -197,9 +234,9 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
     """
     n_steps, n_layers = X.shape[0], len(states)
     first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
-    d_W_xh, d_W_hh, d_b_h = [None] * n_layers, [None] * n_layers, [None] * n_layers
+    d_W_xb, d_W_hh = [None] * n_layers, [None] * n_layers
     d_W_hy = states[-1][-1].T @ d_y_hat  # read-out weights
-    d_b_y = _column_sums(d_y_hat)
+    d_b_y = d_y_hat.sum(axis=0)
     # Gradient reaching the states of the current layer from above, for steps
     # first..n_steps-1. The top layer is read out at the last step only.
     d_above = None
@@ -218,10 +255,12 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
                 if d_above is not None:
                     dh += d_above[k - 1]  # h_{t-1} also feeds the layer above
         dZ_2d = dZ.reshape(-1, dZ.shape[2])
-        kept_input = layer_input[first:]
-        d_W_xh[layer] = kept_input.reshape(-1, kept_input.shape[2]).T @ dZ_2d
+        kept_input = layer_input[first:].reshape(-1, layer_input.shape[2])
+        d_input = kept_input.T @ dZ_2d  # [dW_xh; db_h] if the input has the ones column
+        if d_input.shape[0] < params.W_xb[layer].shape[0]:
+            d_input = (d_input, _column_sums(dZ_2d))  # (dW_xh, db_h)
+        d_W_xb[layer] = d_input
         d_W_hh[layer] = H[first:-1].reshape(-1, H.shape[2]).T @ dZ_2d
-        d_b_h[layer] = _column_sums(dZ_2d)
         if layer:  # into the layer below, at every kept step
             d_above = (dZ_2d @ params.W_xh[layer].T).reshape(dZ.shape[0], dZ.shape[1], -1)
-    return Params.pack(d_W_xh, d_W_hh, d_W_hy, d_b_h, d_b_y)
+    return Params.pack(d_W_xb, d_W_hh, d_W_hy, d_b_y)

@@ -467,7 +467,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._make_or_update_optimizer(first_pass)
 
         y_std = (y - self.y_mean_) / self.y_scale_
-        X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))  # time-major copy
+        # time-major copy, with a column of ones that carries the hidden bias
+        X_tm = _recurrence.with_bias_column(X.transpose(1, 0, 2))
         if isinstance(self.early_stopping, str):  # "auto"
             use_validation = X.shape[0] >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
         else:
@@ -599,7 +600,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         )
         order = self._rng.permutation(n_samples) if self.shuffle else None
         theta, params = self._theta, self._params
-        weights = theta[: params.n_weights]  # the L2-penalised part of theta
+        mask = params.weight_mask()
         alpha, n_outputs = self.alpha, y_std.shape[1]
         total_loss, total_weight, norms, first_loss = 0.0, 0.0, [], None
         for start in range(0, n_samples, batch_size):
@@ -625,8 +626,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 params, X_b, states, d_y_hat, self.activation, self.bptt_steps
             )
             if alpha:
-                loss += 0.5 * alpha * float(np.dot(weights, weights)) / w_sum
-                grads[: params.n_weights] += (alpha / w_sum) * weights  # d L2 / d W
+                weights = theta * mask  # the L2-penalised entries of theta
+                loss += 0.5 * alpha * float(np.dot(weights, theta)) / w_sum
+                weights *= alpha / w_sum
+                grads += weights  # d L2 / d W
             norm = clip_grad_norm(grads, self.clip_grad_norm)
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 self._raise_diverged(
@@ -662,7 +665,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     def _validate_epoch(self, X_tm, y, y_std, sample_weight):
         """Loss and R² on the validation tail; returns the loss."""
-        y_hat = _recurrence.predict(self._params, X_tm, self.activation)
+        X_val = np.ascontiguousarray(X_tm[:, :, :-1])  # without the column of ones
+        y_hat = _recurrence.predict(self._params, X_val, self.activation)
         err = y_hat - y_std
         val_loss = 0.5 * float(np.average(np.mean(err * err, axis=1), weights=sample_weight))
         score = r2_score(y, y_hat * self.y_scale_ + self.y_mean_, sample_weight=sample_weight)

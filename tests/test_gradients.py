@@ -185,3 +185,22 @@ def test_forward_and_predict_agree_and_inputs_untouched(n_layers, activation):
     np.testing.assert_array_equal(d_y_hat, d_before)
     for H, H_before in zip(states, states_before):
         np.testing.assert_array_equal(H, H_before)
+
+
+@pytest.mark.parametrize("bptt_steps", [None, 2])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, activation, bptt_steps):
+    """The training loop appends a column of ones to X so that [W_xh; b_h] is one
+    product; forward and backward must be those of the plain input."""
+    theta, X, y, w, _ = make_problem(7 + n_layers, n_layers, activation, weighted=True)
+    params = Params(theta, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS)
+    X1 = _recurrence.with_bias_column(X)
+    assert X1.shape == X.shape[:2] + (N_INPUTS + 1,) and np.all(X1[..., -1] == 1)
+    y_hat, states = _recurrence.forward(params, X, activation)
+    y_hat1, states1 = _recurrence.forward(params, X1, activation)
+    np.testing.assert_allclose(y_hat1, y_hat, rtol=1e-12, atol=1e-14)
+    _, d_y_hat = weighted_loss(y_hat, y, w)
+    grads = _recurrence.backward(params, X, states, d_y_hat, activation, bptt_steps)
+    grads1 = _recurrence.backward(params, X1, states1, d_y_hat, activation, bptt_steps)
+    assert relative_error(grads, grads1) < 1e-12
