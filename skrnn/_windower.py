@@ -11,6 +11,23 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 from ._validation import reject_masked
 
 
+def window_rows(rows, window_length, flatten=False):
+    """All full windows of consecutive ``rows``, in one copy.
+
+    Window ``i`` is ``rows[i : i + window_length]``, so there are
+    ``n_rows - window_length + 1`` of them, of shape ``(window_length,
+    n_features)`` or flattened time-major with ``flatten``. In the flat
+    buffer of C-ordered ``rows``, window ``i`` is the ``window_length *
+    n_features`` values from ``i * n_features`` on: one strided view of them,
+    copied once, is the whole output.
+    """
+    rows = np.ascontiguousarray(rows)
+    n_features = rows.shape[1]
+    flat = sliding_window_view(rows.reshape(-1), window_length * n_features)[::n_features]
+    out = flat.copy()
+    return out if flatten else out.reshape(out.shape[0], window_length, n_features)
+
+
 class SequenceWindower(TransformerMixin, BaseEstimator):
     """Turn each row of a time series into the window of rows that ends at it.
 
@@ -133,12 +150,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         padded = np.empty((n_samples + length - 1, n_features), dtype=X.dtype)
         padded[: length - 1] = X[0] if self.padding == "edge" else 0.0
         padded[length - 1 :] = X
-        # The window of row i is padded rows i .. i + length - 1: in the flat
-        # buffer, the length * n_features values from i * n_features on. One
-        # strided view of them, copied once, is the whole (time-major) output.
-        flat = sliding_window_view(padded.reshape(-1), length * n_features)[::n_features]
-        out = flat.copy()
-        return out if self.flatten else out.reshape(n_samples, length, n_features)
+        return window_rows(padded, length, self.flatten)
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the flat output columns: ``<feature>_lag<k>``, oldest first.

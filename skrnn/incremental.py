@@ -72,10 +72,10 @@ True
 from numbers import Integral
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils.validation import check_array
 
 from ._validation import reject_masked
+from ._windower import window_rows
 
 __all__ = [
     "array_chunks",
@@ -109,14 +109,6 @@ def _check_padding(padding):
             f"window_length - 1 rows of the series), got {padding!r}."
         )
     return padding
-
-
-def _windows(buf, window_length, flatten):
-    """All full windows of the rows ``buf``: a new (n - window_length + 1, window_length,
-    n_features) array (flattened time-major with ``flatten``), one copy."""
-    view = sliding_window_view(buf, window_length, axis=0)  # (n_win, n_features, w)
-    out = np.ascontiguousarray(view.transpose(0, 2, 1))
-    return out.reshape(out.shape[0], -1) if flatten else out
 
 
 def _pad_rows(first_row, n_rows, padding):
@@ -334,7 +326,7 @@ def _generate_windows(chunks, window_length, padding, flatten, transformer):
         n_windows = buf.shape[0] - n_history
         if n_windows > 0:
             yield (
-                _windows(buf, window_length, flatten),
+                window_rows(buf, window_length, flatten),
                 None if y is None else y[y.shape[0] - n_windows :],
             )
         history = buf[max(0, buf.shape[0] - n_history) :].copy()
@@ -568,7 +560,7 @@ def _window_block(rows, n_out, window_length, padding, flatten):
     missing = n_out + window_length - 1 - rows.shape[0]
     if missing > 0:  # only the block that starts the series, with padding
         rows = np.concatenate([_pad_rows(rows[0], missing, padding), rows])
-    return _windows(rows, window_length, flatten)[-n_out:]
+    return window_rows(rows, window_length, flatten)[-n_out:]
 
 
 def window_dask(X, window_length, *, padding="edge", flatten=False):
