@@ -482,7 +482,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                     f"leaves no training or no validation samples out of {X.shape[0]}."
                 )
             cut = X.shape[0] - n_val  # chronological tail
-            val = (X_tm[:, cut:], y[cut:], y_std[cut:], sample_weight[cut:])
+            # the validation tail, time-major, without the column of ones (once)
+            X_val = np.ascontiguousarray(X_tm[:, cut:, :-1])
+            val = (X_val, y[cut:], y_std[cut:], sample_weight[cut:])
             X_tm, y_std, sample_weight = X_tm[:, :cut], y_std[:cut], sample_weight[:cut]
             if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
                 raise ValueError(
@@ -665,8 +667,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     def _validate_epoch(self, X_tm, y, y_std, sample_weight):
         """Loss and R² on the validation tail; returns the loss."""
-        X_val = np.ascontiguousarray(X_tm[:, :, :-1])  # without the column of ones
-        y_hat = _recurrence.predict(self._params, X_val, self.activation)
+        y_hat = _recurrence.predict(self._params, X_tm, self.activation)
         err = y_hat - y_std
         val_loss = 0.5 * float(np.average(np.mean(err * err, axis=1), weights=sample_weight))
         score = r2_score(y, y_hat * self.y_scale_ + self.y_mean_, sample_weight=sample_weight)
