@@ -116,23 +116,81 @@ def with_bias_column(X):
     return X1
 
 
-def _input_projection(layer_input, W_xh, b_h, W_xb=None):
+class Workspace:
+    """Buffers for one batch shape, allocated once and reused by every batch.
+
+    At the tutorial's scale a training step is a few dozen NumPy calls on
+    arrays of a few hundred numbers, so allocating arrays and slicing per-step
+    views in every batch would cost as much as the arithmetic. A workspace
+    holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
+    input, states, pre-activations and gradient buffers, and the per-step views
+    into them. :func:`forward` and :func:`backward` write into it; what they
+    return are views of its buffers, valid until the next call that uses it.
+
+    Parameters
+    ----------
+    sizes : tuple of int
+        ``(n_inputs, hidden_size, n_layers, n_outputs)``, as ``Params.sizes``.
+    n_steps, n_samples : int
+        Shape of the batches.
+    dtype : numpy dtype
+        Floating dtype of the data and the parameters.
+    """
+
+    def __init__(self, sizes, n_steps, n_samples, dtype):
+        n_inputs, hidden, n_layers, n_outputs = sizes
+        self.shape = (n_steps, n_samples)
+
+        def buffers(n):
+            arrays = [np.zeros((n, n_samples, hidden), dtype=dtype) for _ in range(n_layers)]
+            return arrays, [list(a) for a in arrays]  # the arrays and their per-step views
+
+        # X: the batch input with its column of ones; y: the batch targets
+        self.X = np.empty((n_steps, n_samples, n_inputs + 1), dtype=dtype)
+        self.y = np.empty((n_samples, n_outputs), dtype=dtype)
+        self.H, self.H_t = buffers(n_steps + 1)  # H[l][0] is the initial state
+        # pre-activations Z in forward; backward overwrites them with act'(Z),
+        # then with dLoss/dZ, step by step (each is needed only until then)
+        self.Z, self.Z_t = buffers(n_steps)
+        self.d_below = (  # gradient from a layer into the one below it
+            np.empty((n_steps, n_samples, hidden), dtype=dtype) if n_layers > 1 else None
+        )
+        self.recurrent = np.empty((n_samples, hidden), dtype=dtype)  # h_{t-1} W_hh
+        self.dh = np.empty((n_samples, hidden), dtype=dtype)  # gradient into one state
+        self.y_hat = np.empty((n_samples, n_outputs), dtype=dtype)
+        self.err = np.empty((n_samples, n_outputs), dtype=dtype)
+        self.d_y_hat = np.empty((n_samples, n_outputs), dtype=dtype)
+        self.ones = np.ones(n_steps * n_samples, dtype=dtype)  # column sums as products
+        self.grad = np.empty(Params.size(*sizes), dtype=dtype)
+        self.grads = Params(self.grad, *sizes)  # views of the flat gradient
+        self.h0_is_zero = True
+
+    @classmethod
+    def for_input(cls, params, X):
+        return cls(params.sizes, X.shape[0], X.shape[1], params.flat.dtype)
+
+
+def _input_projection(layer_input, W_xh, b_h, W_xb=None, out=None):
     """x_t W_xh + b_h for every step at once: one matrix product.
 
     If ``layer_input`` carries a last column of ones (:func:`with_bias_column`),
     ``W_xb = [W_xh; b_h]`` is used and the bias comes with the product.
+    ``out``, if given, is a C-contiguous array of shape (n_steps, n_samples, hidden).
     """
     n_steps, n_samples, n_in = layer_input.shape
     inputs = layer_input.reshape(n_steps * n_samples, n_in)
+    if out is None:
+        out = np.empty((n_steps, n_samples, W_xh.shape[1]), dtype=inputs.dtype)
+    Z = out.reshape(n_steps * n_samples, W_xh.shape[1])
     if W_xb is not None and n_in == W_xb.shape[0]:  # the input has the column of ones
-        Z = inputs @ W_xb
+        np.dot(inputs, W_xb, out=Z)
     else:
-        Z = inputs @ W_xh
+        np.dot(inputs, W_xh, out=Z)
         Z += b_h
-    return Z.reshape(n_steps, n_samples, W_xh.shape[1])
+    return out
 
 
-def forward(params, X, activation="tanh", h0=None):
+def forward(params, X, activation="tanh", h0=None, workspace=None):
     """Run the recurrence over a batch of sequences.
 
     Parameters
@@ -144,6 +202,8 @@ def forward(params, X, activation="tanh", h0=None):
     activation : {"tanh", "relu"}
     h0 : list of ndarray of shape (n_samples, hidden_size), optional
         Initial state of each layer; zeros when omitted.
+    workspace : Workspace, optional
+        Buffers to compute in (a new one when omitted).
 
     Returns
     -------
@@ -152,25 +212,29 @@ def forward(params, X, activation="tanh", h0=None):
         ``states[l][0]`` is the initial state and ``states[l][t + 1]`` the
         state of layer ``l`` after step ``t``.
     """
-    n_steps, n_samples = X.shape[0], X.shape[1]
+    ws = workspace if workspace is not None else Workspace.for_input(params, X)
     act = np.tanh if activation == "tanh" else _relu
-    states = []
     layer_input = X
     for layer, W_hh in enumerate(params.W_hh):
-        H = np.empty((n_steps + 1, n_samples, W_hh.shape[0]), dtype=X.dtype)
-        H[0] = 0.0 if h0 is None else h0[layer]
-        Z = _input_projection(
-            layer_input, params.W_xh[layer], params.b_h[layer], params.W_xb[layer]
+        H, H_t, Z_t = ws.H[layer], ws.H_t[layer], ws.Z_t[layer]
+        if h0 is not None or not ws.h0_is_zero:
+            H[0] = 0.0 if h0 is None else h0[layer]
+        _input_projection(
+            layer_input, params.W_xh[layer], params.b_h[layer], params.W_xb[layer],
+            out=ws.Z[layer],
         )
-        for t in range(n_steps):
-            if t or h0 is not None:  # h_{-1} = 0 contributes nothing
-                Z[t] += H[t] @ W_hh  # add the recurrent contribution
-            act(Z[t], out=H[t + 1])  # new hidden state
-        states.append(H)
+        if h0 is not None:  # otherwise h_{-1} = 0 contributes nothing
+            Z_t[0] += np.dot(H_t[0], W_hh)
+        act(Z_t[0], out=H_t[1])  # h_0
+        for t in range(1, len(Z_t)):
+            np.dot(H_t[t], W_hh, out=ws.recurrent)  # the recurrent contribution
+            Z_t[t] += ws.recurrent
+            act(Z_t[t], out=H_t[t + 1])  # new hidden state
         layer_input = H[1:]
-    y_hat = states[-1][-1] @ params.W_hy  # linear read-out of the last state
-    y_hat += params.b_y
-    return y_hat, states
+    ws.h0_is_zero = h0 is None
+    np.dot(H_t[-1], params.W_hy, out=ws.y_hat)  # linear read-out of the last state
+    ws.y_hat += params.b_y
+    return ws.y_hat, ws.H
 
 
 def predict(params, X, activation="tanh"):
@@ -195,21 +259,17 @@ def _relu(Z, out):
     return np.maximum(Z, 0.0, out=out)
 
 
-def _column_sums(A):
-    """A.sum(axis=0) as a matrix-vector product: several times faster on small A."""
-    return np.ones(A.shape[0], dtype=A.dtype) @ A
-
-
-def _activation_derivative(H, activation):
-    """d act / d Z for every stored state H = act(Z), in one operation."""
+def _activation_derivative(H, activation, out):
+    """d act / d Z for every stored state H = act(Z), in one pass."""
     if activation == "tanh":
-        D = np.multiply(H, H)
-        np.subtract(1.0, D, out=D)  # tanh' = 1 - tanh^2
-        return D
-    return (H > 0).astype(H.dtype)  # relu' = 1 where the unit is on
+        np.multiply(H, H, out=out)
+        np.subtract(1.0, out, out=out)  # tanh' = 1 - tanh^2
+    else:
+        np.greater(H, 0.0, out=out)  # relu' = 1 where the unit is on
+    return out
 
 
-def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
+def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None, workspace=None):
     """Backpropagation through time.
 
     Parameters
@@ -226,41 +286,48 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None):
         Truncation: gradients flow back through at most this many steps from
         the end of the sequence (states before that are treated as constants).
         None backpropagates through the whole sequence.
+    workspace : Workspace, optional
+        The workspace given to :func:`forward` (a new one when omitted).
 
     Returns
     -------
     grads : ndarray of shape (n_params,)
         Flat gradient, laid out like ``params.flat``.
     """
-    n_steps, n_layers = X.shape[0], len(states)
+    ws = workspace if workspace is not None else Workspace.for_input(params, X)
+    g = ws.grads
+    n_steps, n_samples = X.shape[0], X.shape[1]
     first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
-    d_W_xb, d_W_hh = [None] * n_layers, [None] * n_layers
-    d_W_hy = states[-1][-1].T @ d_y_hat  # read-out weights
-    d_b_y = d_y_hat.sum(axis=0)
+    kept = n_steps - first
+    ones = ws.ones[: kept * n_samples]
+    np.dot(states[-1][-1].T, d_y_hat, out=g.W_hy)  # read-out weights
+    np.dot(ones[:n_samples], d_y_hat, out=g.b_y)
     # Gradient reaching the states of the current layer from above, for steps
     # first..n_steps-1. The top layer is read out at the last step only.
     d_above = None
-    d_last = d_y_hat @ params.W_hy.T
-    for layer in reversed(range(n_layers)):
-        H = states[layer]
-        W_hh_T = params.W_hh[layer].T
-        layer_input = X if layer == 0 else states[layer - 1][1:]
-        D = _activation_derivative(H[first + 1 :], activation)  # act' at each kept step
-        dZ = np.empty_like(D)
-        dh = d_last if d_above is None else d_above[-1]  # gradient into h_{T-1}
-        for k in reversed(range(len(D))):  # k = t - first
-            np.multiply(dh, D[k], out=dZ[k])  # back through act
-            if k:
-                dh = dZ[k] @ W_hh_T  # back through the recurrent weights into h_{t-1}
+    dh = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into h_{T-1} of the top layer
+    for layer in reversed(range(len(states))):
+        H, W_hh_T = states[layer], params.W_hh[layer].T
+        dZ_t = ws.Z_t[layer][first:]  # act'(Z), then dLoss/dZ in place
+        _activation_derivative(H[first + 1 :], activation, ws.Z[layer][first:])
+        if d_above is not None:
+            dh = d_above[-1]
+        for k in reversed(range(kept)):  # k = t - first
+            np.multiply(dh, dZ_t[k], out=dZ_t[k])  # back through act
+            if k:  # back through the recurrent weights into h_{t-1}
+                dh = np.dot(dZ_t[k], W_hh_T, out=ws.dh)
                 if d_above is not None:
                     dh += d_above[k - 1]  # h_{t-1} also feeds the layer above
-        dZ_2d = dZ.reshape(-1, dZ.shape[2])
-        kept_input = layer_input[first:].reshape(-1, layer_input.shape[2])
-        d_input = kept_input.T @ dZ_2d  # [dW_xh; db_h] if the input has the ones column
-        if d_input.shape[0] < params.W_xb[layer].shape[0]:
-            d_input = (d_input, _column_sums(dZ_2d))  # (dW_xh, db_h)
-        d_W_xb[layer] = d_input
-        d_W_hh[layer] = H[first:-1].reshape(-1, H.shape[2]).T @ dZ_2d
+        dZ = ws.Z[layer][first:].reshape(-1, W_hh_T.shape[0])
+        layer_input = X if layer == 0 else states[layer - 1][1:]
+        inputs = layer_input[first:].reshape(kept * n_samples, -1)
+        if inputs.shape[1] == g.W_xb[layer].shape[0]:  # input with the column of ones
+            np.dot(inputs.T, dZ, out=g.W_xb[layer])  # [dW_xh; db_h] in one product
+        else:
+            np.dot(inputs.T, dZ, out=g.W_xh[layer])
+            np.dot(ones, dZ, out=g.b_h[layer])
+        np.dot(H[first:-1].reshape(kept * n_samples, -1).T, dZ, out=g.W_hh[layer])
         if layer:  # into the layer below, at every kept step
-            d_above = (dZ_2d @ params.W_xh[layer].T).reshape(dZ.shape[0], dZ.shape[1], -1)
-    return Params.pack(d_W_xb, d_W_hh, d_W_hy, d_b_y)
+            d_above = ws.d_below[first:]
+            np.dot(dZ, params.W_xh[layer].T, out=d_above.reshape(dZ.shape))
+    return ws.grad

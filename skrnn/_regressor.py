@@ -602,30 +602,42 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         )
         order = self._rng.permutation(n_samples) if self.shuffle else None
         theta, params = self._theta, self._params
-        mask = params.weight_mask()
+        mask = params.weight_mask() if self.alpha else None
         alpha, n_outputs = self.alpha, y_std.shape[1]
+        workspaces = {}  # batch size -> buffers reused by every batch of that size
         total_loss, total_weight, norms, first_loss = 0.0, 0.0, [], None
         for start in range(0, n_samples, batch_size):
-            batch = (
-                slice(start, start + batch_size) if order is None
-                else order[start : start + batch_size]
-            )
-            X_b = X_tm[:, batch] if order is None else X_tm.take(batch, axis=1)
+            stop = min(start + batch_size, n_samples)
+            ws = workspaces.get(stop - start)
+            if ws is None:
+                ws = workspaces[stop - start] = _recurrence.Workspace(
+                    params.sizes, X_tm.shape[0], stop - start, theta.dtype
+                )
+            if order is None:
+                batch = slice(start, stop)
+                ws.X[...] = X_tm[:, batch]
+                ws.y[...] = y_std[batch]
+            else:
+                batch = order[start:stop]
+                X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
+                y_std.take(batch, axis=0, out=ws.y, mode="clip")
             if sample_weight is None:  # every sample weighs 1
-                w_sum = float(X_b.shape[1])
+                w_sum = float(stop - start)
             else:
                 w = sample_weight[batch]
                 w_sum = float(w.sum())
                 if w_sum == 0.0:
                     continue  # a batch of zero-weight samples carries no gradient
-            y_hat, states = _recurrence.forward(params, X_b, self.activation)
-            err = y_hat - y_std[batch]
+            y_hat, states = _recurrence.forward(params, ws.X, self.activation, workspace=ws)
+            err = np.subtract(y_hat, ws.y, out=ws.err)
             scale = 1.0 / (w_sum * n_outputs)
             # d loss / d y_hat
-            d_y_hat = err * scale if sample_weight is None else err * (w * scale)[:, None]
+            d_y_hat = np.multiply(
+                err, scale if sample_weight is None else (w * scale)[:, None], out=ws.d_y_hat
+            )
             loss = 0.5 * float(np.vdot(err, d_y_hat))  # weighted mean squared error / 2
             grads = _recurrence.backward(
-                params, X_b, states, d_y_hat, self.activation, self.bptt_steps
+                params, ws.X, states, d_y_hat, self.activation, self.bptt_steps, workspace=ws
             )
             if alpha:
                 weights = theta * mask  # the L2-penalised entries of theta

@@ -219,8 +219,8 @@ def test_finite_blow_up_is_detected(monkeypatch):
     real_forward = _recurrence.forward
     calls = []
 
-    def growing_forward(params, X_b, activation):
-        y_hat, states = real_forward(params, X_b, activation)
+    def growing_forward(params, X_b, activation, **kwargs):
+        y_hat, states = real_forward(params, X_b, activation, **kwargs)
         calls.append(1)
         return y_hat + 1e3 * (len(calls) > 2), states  # finite, but a loss of 5e5
 
