@@ -204,3 +204,30 @@ def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, activation, b
     grads = _recurrence.backward(params, X, states, d_y_hat, activation, bptt_steps)
     grads1 = _recurrence.backward(params, X1, states1, d_y_hat, activation, bptt_steps)
     assert relative_error(grads, grads1) < 1e-12
+
+
+@pytest.mark.parametrize("bptt_steps", [None, 2])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_a_reused_workspace_gives_the_results_of_fresh_buffers(n_layers, activation, bptt_steps):
+    """The training loop runs every batch in one Workspace: nothing a batch leaves
+    in it (states, act', gradients, an initial state) may leak into the next."""
+    sizes = (N_INPUTS, HIDDEN, n_layers, N_OUTPUTS)
+    ws = _recurrence.Workspace(sizes, N_STEPS, N_SAMPLES, np.float64)
+    for seed in range(4):  # different parameters and data each time, same buffers
+        theta, X, y, w, h0 = make_problem(50 + seed, n_layers, activation, True,
+                                          h0_random=seed == 1)
+        params = Params(theta, *sizes)
+        X1 = _recurrence.with_bias_column(X)
+        ws.X[...] = X1
+        y_hat, states = _recurrence.forward(params, ws.X, activation, h0=h0, workspace=ws)
+        fresh_y_hat, fresh_states = _recurrence.forward(params, X1, activation, h0=h0)
+        np.testing.assert_array_equal(y_hat, fresh_y_hat)
+        for H, fresh_H in zip(states, fresh_states):
+            np.testing.assert_array_equal(H, fresh_H)
+        _, d_y_hat = weighted_loss(y_hat, y, w)
+        grads = _recurrence.backward(params, ws.X, states, d_y_hat, activation, bptt_steps,
+                                     workspace=ws)
+        fresh = _recurrence.backward(params, X1, fresh_states, d_y_hat, activation, bptt_steps)
+        np.testing.assert_array_equal(grads, fresh)
+        assert grads is ws.grad and np.any(grads != 0)

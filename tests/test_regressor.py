@@ -423,3 +423,37 @@ def test_pickle_round_trip_then_warm_start_continues_identically():
     np.testing.assert_array_equal(restored._theta, model._theta)
     # after unpickling the public weights are views of the trained parameters again
     assert np.shares_memory(restored.input_weights_[0], restored._theta)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(n_layers=2, activation="relu", bptt_steps=3, shuffle=False),
+     dict(alpha=1e-2, batch_size=7, solver="sgd", learning_rate_init=0.01)],
+    ids=["default", "2-layers-relu-bptt-noshuffle", "alpha-batch7-sgd"],
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_training_in_reused_buffers_equals_training_in_fresh_ones(monkeypatch, params, weighted):
+    """fit runs every batch in a reused Workspace (one per batch size: 300 samples
+    in batches of 64 or 7 leave a smaller last batch). Training with forward and
+    backward forced onto fresh buffers must give the same weights, bit for bit."""
+    X, y = delayed_copy()
+    w = np.random.RandomState(1).uniform(0.1, 2.0, size=len(y)) if weighted else None
+    reused = RNNRegressor(random_state=0, max_iter=3, **params, **QUIET).fit(X, y, w)
+
+    real_forward, real_backward = _recurrence.forward, _recurrence.backward
+    calls = []
+
+    def fresh_forward(*args, workspace=None, **kwargs):
+        calls.append(workspace is not None)
+        return real_forward(*args, **kwargs)
+
+    def fresh_backward(*args, workspace=None, **kwargs):
+        return real_backward(*args, **kwargs)
+
+    monkeypatch.setattr(_recurrence, "forward", fresh_forward)
+    monkeypatch.setattr(_recurrence, "backward", fresh_backward)
+    fresh = RNNRegressor(random_state=0, max_iter=3, **params, **QUIET).fit(X, y, w)
+    assert calls and all(calls)  # the training loop does pass a workspace
+    np.testing.assert_array_equal(reused._theta, fresh._theta)
+    np.testing.assert_array_equal(reused.predict(X), fresh.predict(X))
