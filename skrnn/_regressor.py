@@ -384,7 +384,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 "flattened sequences (n_samples, n_steps * n_features_per_step)."
             )
         if ndim == 3:
-            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
+            # finiteness is checked once, by validate_data on the flat view below
+            X = check_array(
+                X, allow_nd=True, dtype=dtype, input_name="X", ensure_all_finite=False
+            )
             n_samples, n_steps, n_per_step = X.shape
             flat = X.reshape(n_samples, n_steps * n_per_step)
             out = validate_data(self, flat, y_arg, reset=reset, dtype=dtype, **y_kwargs)
