@@ -1,8 +1,10 @@
 """The Elman recurrence: forward pass and backpropagation through time.
 
-Pure functions, no state: every function takes the parameters and the data
-it needs and returns arrays. Nothing here updates weights or keeps inputs
-between calls.
+Functions without state of their own: each takes the parameters and the data
+it needs and returns arrays. Nothing here updates weights. The training loop
+passes a :class:`Workspace` (buffers allocated once per batch shape) so that
+``forward`` and ``backward`` compute in place instead of allocating; without
+one they allocate fresh buffers, with the same results bit for bit.
 
 Notation (one layer ``l``, time-major arrays)::
 
