@@ -337,10 +337,19 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         )
         X3 = X3.astype(self.output_weights_.dtype, copy=False)
         y_pred = np.empty((X3.shape[0], self.n_outputs_), dtype=X3.dtype)
-        for start in range(0, X3.shape[0], _PREDICT_CHUNK):
-            chunk = X3[start : start + _PREDICT_CHUNK].transpose(1, 0, 2)
-            y_pred[start : start + _PREDICT_CHUNK] = _recurrence.predict(
-                net, np.ascontiguousarray(chunk), self.activation
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            for start in range(0, X3.shape[0], _PREDICT_CHUNK):
+                chunk = X3[start : start + _PREDICT_CHUNK].transpose(1, 0, 2)
+                y_pred[start : start + _PREDICT_CHUNK] = _recurrence.predict(
+                    net, np.ascontiguousarray(chunk), self.activation
+                )
+        if not np.isfinite(y_pred).all():
+            n_bad = int(np.count_nonzero(~np.isfinite(y_pred).all(axis=1)))
+            raise ValueError(
+                f"RNNRegressor.predict: the network's output overflowed to inf or NaN "
+                f"for {n_bad} of {y_pred.shape[0]} samples. Their values are far outside "
+                "what the weights can carry through the recurrence; scale the inputs "
+                "the way the training data was scaled (e.g. with StandardScaler)."
             )
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 

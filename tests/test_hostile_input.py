@@ -478,3 +478,21 @@ def test_a_rejected_refit_keeps_the_fitted_model(models):
     np.testing.assert_array_equal(model._theta, theta)
     np.testing.assert_array_equal(model.predict(_X3()), prediction)
 
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predict_that_overflows_says_so(dtype):
+    """Inputs below the magnitude limit can still overflow through large weights
+    (relu does not saturate): predict raises instead of returning inf or NaN."""
+    X = _X3().astype(dtype)
+    model = RNNRegressor(activation="relu", max_iter=2, random_state=0).fit(X, _y())
+    big = np.finfo(dtype).max ** 0.25  # 1.3e77 in float64, 4.3e9 in float32
+    model.recurrent_weights_[0][...] = big * np.eye(model.hidden_size)  # a huge recurrent gain
+    model.input_weights_[0][...] = np.abs(model.input_weights_[0])  # every unit on for X >= 0
+    np.testing.assert_array_equal(np.isfinite(model.predict(X)), True)  # ordinary inputs still fine
+    X_far = X.copy()
+    X_far[:3] = big  # below the input magnitude limit (max ** 0.5)
+    X_before = X_far.copy()
+    with pytest.raises(ValueError, match=rf"overflowed to inf or NaN for 3 of {N} samples"):
+        model.predict(X_far)
+    np.testing.assert_array_equal(X_far, X_before)
