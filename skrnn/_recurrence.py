@@ -119,15 +119,16 @@ def with_bias_column(X):
 
 
 class Workspace:
-    """Buffers for one batch shape, allocated once and reused by every batch.
+    """Buffers for one batch shape, reused by every batch of that shape.
 
     At the tutorial's scale a training step is a few dozen NumPy calls on
     arrays of a few hundred numbers, so allocating arrays and slicing per-step
     views in every batch would cost as much as the arithmetic. A workspace
     holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
     input, states, pre-activations and gradient buffers, and the per-step views
-    into them. :func:`forward` and :func:`backward` write into it; what they
-    return are views of its buffers, valid until the next call that uses it.
+    into them. The training loop makes one per batch size at the start of each
+    epoch. :func:`forward` and :func:`backward` write into it; what they return
+    are views of its buffers, valid until the next call that uses it.
 
     Parameters
     ----------
@@ -136,7 +137,7 @@ class Workspace:
     n_steps, n_samples : int
         Shape of the batches.
     dtype : numpy dtype
-        Floating dtype of the data and the parameters.
+        Floating dtype the pass computes in.
     """
 
     def __init__(self, sizes, n_steps, n_samples, dtype):
@@ -169,7 +170,17 @@ class Workspace:
 
     @classmethod
     def for_input(cls, params, X):
-        return cls(params.sizes, X.shape[0], X.shape[1], params.flat.dtype)
+        """A workspace for ``X``, in the common dtype of ``X`` and ``params``."""
+        dtype = np.result_type(params.flat.dtype, X.dtype)
+        return cls(params.sizes, X.shape[0], X.shape[1], dtype)
+
+    def check(self, X):
+        if X.shape[:2] != self.shape:
+            raise ValueError(
+                f"the workspace is for batches of {self.shape[1]} sequences of "
+                f"{self.shape[0]} steps; X holds {X.shape[1]} of {X.shape[0]}."
+            )
+        return self
 
 
 def _input_projection(layer_input, W_xh, b_h, W_xb=None, out=None):
@@ -182,7 +193,8 @@ def _input_projection(layer_input, W_xh, b_h, W_xb=None, out=None):
     n_steps, n_samples, n_in = layer_input.shape
     inputs = layer_input.reshape(n_steps * n_samples, n_in)
     if out is None:
-        out = np.empty((n_steps, n_samples, W_xh.shape[1]), dtype=inputs.dtype)
+        dtype = np.result_type(inputs.dtype, W_xh.dtype)
+        out = np.empty((n_steps, n_samples, W_xh.shape[1]), dtype=dtype)
     Z = out.reshape(n_steps * n_samples, W_xh.shape[1])
     if W_xb is not None and n_in == W_xb.shape[0]:  # the input has the column of ones
         np.dot(inputs, W_xb, out=Z)
@@ -213,8 +225,10 @@ def forward(params, X, activation="tanh", h0=None, workspace=None):
     states : list of ndarray of shape (n_steps + 1, n_samples, hidden_size)
         ``states[l][0]`` is the initial state and ``states[l][t + 1]`` the
         state of layer ``l`` after step ``t``.
+
+    Both are buffers of the workspace: the next pass through it overwrites them.
     """
-    ws = workspace if workspace is not None else Workspace.for_input(params, X)
+    ws = Workspace.for_input(params, X) if workspace is None else workspace.check(X)
     act = np.tanh if activation == "tanh" else _relu
     layer_input = X
     for layer, W_hh in enumerate(params.W_hh):
@@ -294,9 +308,10 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None, wor
     Returns
     -------
     grads : ndarray of shape (n_params,)
-        Flat gradient, laid out like ``params.flat``.
+        Flat gradient, laid out like ``params.flat``: the workspace's buffer,
+        overwritten by the next backward pass through it.
     """
-    ws = workspace if workspace is not None else Workspace.for_input(params, X)
+    ws = Workspace.for_input(params, X) if workspace is None else workspace.check(X)
     g = ws.grads
     n_steps, n_samples = X.shape[0], X.shape[1]
     first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)

@@ -337,19 +337,18 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         )
         X3 = X3.astype(self.output_weights_.dtype, copy=False)
         y_pred = np.empty((X3.shape[0], self.n_outputs_), dtype=X3.dtype)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
-            for start in range(0, X3.shape[0], _PREDICT_CHUNK):
-                chunk = X3[start : start + _PREDICT_CHUNK].transpose(1, 0, 2)
-                y_pred[start : start + _PREDICT_CHUNK] = _recurrence.predict(
-                    net, np.ascontiguousarray(chunk), self.activation
-                )
+        for start in range(0, X3.shape[0], _PREDICT_CHUNK):
+            chunk = X3[start : start + _PREDICT_CHUNK].transpose(1, 0, 2)
+            y_pred[start : start + _PREDICT_CHUNK] = _recurrence.predict(
+                net, np.ascontiguousarray(chunk), self.activation
+            )
         if not np.isfinite(y_pred).all():
             n_bad = int(np.count_nonzero(~np.isfinite(y_pred).all(axis=1)))
             raise ValueError(
                 f"RNNRegressor.predict: the network's output overflowed to inf or NaN "
-                f"for {n_bad} of {y_pred.shape[0]} samples. Their values are far outside "
-                "what the weights can carry through the recurrence; scale the inputs "
-                "the way the training data was scaled (e.g. with StandardScaler)."
+                f"for {n_bad} of {y_pred.shape[0]} samples: their inputs are too large "
+                "for the network's weights. Scale the inputs the way the training data "
+                "was scaled (e.g. with StandardScaler), and check any weights set by hand."
             )
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
@@ -625,14 +624,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 ws = workspaces[stop - start] = _recurrence.Workspace(
                     params.sizes, X_tm.shape[0], stop - start, theta.dtype
                 )
-            if order is None:
-                batch = slice(start, stop)
-                ws.X[...] = X_tm[:, batch]
-                ws.y[...] = y_std[batch]
-            else:
-                batch = order[start:stop]
-                X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
-                y_std.take(batch, axis=0, out=ws.y, mode="clip")
+            batch = slice(start, stop) if order is None else order[start:stop]
             if sample_weight is None:  # every sample weighs 1
                 w_sum = float(stop - start)
             else:
@@ -640,6 +632,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 w_sum = float(w.sum())
                 if w_sum == 0.0:
                     continue  # a batch of zero-weight samples carries no gradient
+            if order is None:
+                ws.X[...] = X_tm[:, batch]
+                ws.y[...] = y_std[batch]
+            else:
+                X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
+                y_std.take(batch, axis=0, out=ws.y, mode="clip")
             y_hat, states = _recurrence.forward(params, ws.X, self.activation, workspace=ws)
             err = np.subtract(y_hat, ws.y, out=ws.err)
             scale = 1.0 / (w_sum * n_outputs)

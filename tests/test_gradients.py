@@ -91,7 +91,7 @@ def numerical_gradient(f, theta):
 @pytest.mark.parametrize("bptt_steps", [None, 1, 2])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-@pytest.mark.parametrize("n_layers", [1, 2])
+@pytest.mark.parametrize("n_layers", [1, 2, 3])
 def test_backward_matches_central_differences(n_layers, activation, weighted, bptt_steps):
     seed = 100 * n_layers + 10 * (activation == "relu") + weighted
     theta, X, y, w, _ = make_problem(seed, n_layers, activation, weighted)
@@ -231,3 +231,27 @@ def test_a_reused_workspace_gives_the_results_of_fresh_buffers(n_layers, activat
         fresh = _recurrence.backward(params, X1, fresh_states, d_y_hat, activation, bptt_steps)
         np.testing.assert_array_equal(grads, fresh)
         assert grads is ws.grad and np.any(grads != 0)
+
+
+def test_mixed_dtypes_compute_in_the_wider_one():
+    """forward, backward and predict with float32 parameters and float64 data (or
+    the reverse) compute in float64, as the products of the two would."""
+    theta, X, y, w, _ = make_problem(5, 2, "tanh", True)
+    sizes = (N_INPUTS, HIDDEN, 2, N_OUTPUTS)
+    theta32 = theta.astype(np.float32)
+    wide = Params(theta32.astype(np.float64), *sizes)  # the float32 values, in float64
+    y_ref, states_ref = _recurrence.forward(wide, X, "tanh")
+    _, d_y_hat = weighted_loss(y_ref, y, w)
+    grads_ref = _recurrence.backward(wide, X, states_ref, d_y_hat, "tanh")
+    for params, X_in in ((Params(theta32, *sizes), X), (wide, X.astype(np.float32))):
+        X_wide = X_in.astype(np.float64)
+        y_hat, states = _recurrence.forward(params, X_in, "tanh")
+        assert y_hat.dtype == np.float64
+        grads = _recurrence.backward(params, X_in, states, d_y_hat, "tanh")
+        assert grads.dtype == np.float64
+        np.testing.assert_array_equal(_recurrence.predict(params, X_in, "tanh"), y_hat)
+        if X_in.dtype == X.dtype:  # same values as the float64 reference
+            np.testing.assert_array_equal(y_hat, y_ref)
+            np.testing.assert_array_equal(grads, grads_ref)
+        else:  # the same pass as float64 parameters on the float32 values
+            np.testing.assert_array_equal(y_hat, _recurrence.forward(wide, X_wide, "tanh")[0])

@@ -481,6 +481,7 @@ def test_a_rejected_refit_keeps_the_fitted_model(models):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_predict_that_overflows_says_so(dtype):
     """Inputs below the magnitude limit can still overflow through large weights
     (relu does not saturate): predict raises instead of returning inf or NaN."""
