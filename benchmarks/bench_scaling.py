@@ -95,11 +95,19 @@ def plot(scaling):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
+
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     for ax, (name, r) in zip(axes, scaling.items()):
         ax.loglog(r["sizes"], r["seconds"], "o-")
         ax.set(xlabel=name, ylabel="seconds per epoch",
                title=f"{name}: exponent {r['exponent']:.2f}")
+        # label the measured sizes only: log-scale minor labels overlap
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticks(r["sizes"], [f"{s:,}" for s in r["sizes"]])
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
     fig.savefig(RESULTS / "scaling.png", dpi=100)
 
