@@ -99,15 +99,27 @@ def torch_epoch(X, y, hidden, batch, dtype):
     return epoch, predict
 
 
-def alternate(fns, repeats):
-    """Median seconds of each function, run in turn ``repeats`` times."""
+def alternate(fns, repeats, all_times=None):
+    """Median seconds of each function, run in turn ``repeats`` times.
+
+    If ``all_times`` is a list, every run's seconds are appended to it, one
+    list per function, so that the spread can be reported too.
+    """
     times = [[] for _ in fns]
     for _ in range(repeats):
         for k, fn in enumerate(fns):
             start = time.perf_counter()
             fn()
             times[k].append(time.perf_counter() - start)
+    if all_times is not None:
+        all_times.extend(times)
     return [float(np.median(t)) for t in times]
+
+
+def pair_ratios(times):
+    """Ratio torch / skrnn of each alternating pair of runs: (min, max)."""
+    ratios = np.array(times[1]) / np.array(times[0])
+    return float(ratios.min()), float(ratios.max())
 
 
 def main():
@@ -131,13 +143,16 @@ def main():
                 warnings.simplefilter("ignore")
                 s_fit, s_pred = skrnn_epoch(X, y, hidden, batch, dtype)
                 t_fit, t_pred = torch_epoch(X, y, hidden, batch, dtype)
-                s_fit_t, t_fit_t = alternate([s_fit, t_fit], repeats)
+                fit_times = []
+                s_fit_t, t_fit_t = alternate([s_fit, t_fit], repeats, fit_times)
                 s_pred_t, t_pred_t = alternate([s_pred, t_pred], repeats)
             row = dict(
                 dtype=np.dtype(dtype).name, hidden=hidden, steps=steps, batch=batch,
                 features=features, n_windows=n,
                 skrnn_train_windows_per_s=n / s_fit_t, torch_train_windows_per_s=n / t_fit_t,
                 train_ratio=t_fit_t / s_fit_t,
+                train_pair_ratios=pair_ratios(fit_times),
+                skrnn_train_seconds=fit_times[0], torch_train_seconds=fit_times[1],
                 skrnn_predict_windows_per_s=n / s_pred_t,
                 torch_predict_windows_per_s=n / t_pred_t,
                 predict_ratio=t_pred_t / s_pred_t,
@@ -145,20 +160,24 @@ def main():
             rows.append(row)
             print(
                 f"{row['dtype']} h={hidden} T={steps} B={batch} F={features}: "
-                f"train x{row['train_ratio']:.2f}, predict x{row['predict_ratio']:.2f}",
+                f"train x{row['train_ratio']:.2f} (pairs {row['train_pair_ratios'][0]:.2f}-"
+                f"{row['train_pair_ratios'][1]:.2f}), predict x{row['predict_ratio']:.2f}",
                 flush=True,
             )
     info = machine_info(extra=dict(torch=torch.__version__, torch_threads=torch.get_num_threads()))
     lines = [
         "| dtype | hidden | steps | batch | feat | skrnn train win/s | torch train win/s "
-        "| train ratio | skrnn predict win/s | torch predict win/s | predict ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| train ratio | pairs min-max | skrnn predict win/s | torch predict win/s "
+        "| predict ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['dtype']} | {r['hidden']} | {r['steps']} | {r['batch']} | {r['features']} "
             f"| {r['skrnn_train_windows_per_s']:,.0f} | {r['torch_train_windows_per_s']:,.0f} "
-            f"| **{r['train_ratio']:.2f}×** | {r['skrnn_predict_windows_per_s']:,.0f} "
+            f"| **{r['train_ratio']:.2f}×** "
+            f"| {r['train_pair_ratios'][0]:.1f}–{r['train_pair_ratios'][1]:.1f}× "
+            f"| {r['skrnn_predict_windows_per_s']:,.0f} "
             f"| {r['torch_predict_windows_per_s']:,.0f} | {r['predict_ratio']:.2f}× |"
         )
     print()
@@ -174,8 +193,9 @@ def main():
 def naive_speedups(repeats):
     """skrnn's epoch against the loop-per-window baseline at the tutorial's scale."""
     out = []
-    print("\n| hidden | steps | batch | skrnn win/s | loop-per-window win/s | speed-up |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("\n| hidden | steps | batch | skrnn win/s | loop-per-window win/s | speed-up "
+          "| pairs min-max |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for hidden, steps, batch, features in SIZES[:2]:
         rng = np.random.RandomState(0)
         X = rng.normal(size=(batch * 50, steps, features))
@@ -185,13 +205,19 @@ def naive_speedups(repeats):
             s_fit, _ = skrnn_epoch(X, y, hidden, batch, np.float64)
             p = _naive.init(features, hidden, rng)
             X_few, y_few = X[:500], y[:500]  # the baseline is slow: time 500 windows
-            s_t, n_t = alternate([s_fit, lambda: _naive.train_epoch(p, X_few, y_few)], repeats)
+            runs = []
+            s_t, n_t = alternate(
+                [s_fit, lambda: _naive.train_epoch(p, X_few, y_few)], repeats, runs
+            )
         row = dict(hidden=hidden, steps=steps, batch=batch,
                    skrnn_windows_per_s=len(X) / s_t, naive_windows_per_s=len(X_few) / n_t)
         row["speedup"] = row["skrnn_windows_per_s"] / row["naive_windows_per_s"]
+        per_window = np.array(runs[1]) / len(X_few) / (np.array(runs[0]) / len(X))
+        row["speedup_pairs"] = (float(per_window.min()), float(per_window.max()))
         out.append(row)
         print(f"| {hidden} | {steps} | {batch} | {row['skrnn_windows_per_s']:,.0f} "
-              f"| {row['naive_windows_per_s']:,.0f} | **{row['speedup']:.0f}×** |")
+              f"| {row['naive_windows_per_s']:,.0f} | **{row['speedup']:.0f}×** "
+              f"| {row['speedup_pairs'][0]:.0f}–{row['speedup_pairs'][1]:.0f}× |")
     return out
 
 

@@ -58,6 +58,13 @@ def machine_text(machine, command):
     return f"Measured with ``{command}`` on: " + "; ".join(parts) + ".\n"
 
 
+def pairs(low_high, fmt):
+    """``low–high×`` from a (min, max) pair, or a dash for results without it."""
+    if not low_high:
+        return "–"
+    return f"{low_high[0]:{fmt}}–{low_high[1]:{fmt}}×"
+
+
 def missing(name, command):
     return (
         f".. note::\n\n   ``benchmarks/results/{name}.json`` is not there: run ``{command}`` "
@@ -112,14 +119,15 @@ def speed_section(data):
         "``torch.nn.RNN`` + ``torch.nn.Linear`` + ``torch.optim.Adam`` + "
         "``clip_grad_norm_`` on the same data, batch size and thread count; median of "
         f"{data.get('repeats', '?')} alternating runs. A ratio above 1 means skrnn is "
-        "faster.\n"
+        "faster; *pairs* is the range of the training ratio over the alternating pairs "
+        "of runs.\n"
     )
     out.append(machine_text(data["machine"], command))
     rows = [
         (
             r["dtype"], r["hidden"], r["steps"], r["batch"], r["features"],
             f"{r['skrnn_train_windows_per_s']:,.0f}", f"{r['torch_train_windows_per_s']:,.0f}",
-            f"**{r['train_ratio']:.2f}×**",
+            f"**{r['train_ratio']:.2f}×**", pairs(r.get("train_pair_ratios"), ".1f"),
             f"{r['skrnn_predict_windows_per_s']:,.0f}",
             f"{r['torch_predict_windows_per_s']:,.0f}",
             f"**{r['predict_ratio']:.2f}×**",
@@ -129,7 +137,7 @@ def speed_section(data):
     out.append(
         table(
             ("dtype", "hidden", "steps", "batch", "features", "skrnn train win/s",
-             "torch train win/s", "train ratio", "skrnn predict win/s",
+             "torch train win/s", "train ratio", "pairs", "skrnn predict win/s",
              "torch predict win/s", "predict ratio"),
             rows,
         )
@@ -141,12 +149,13 @@ def speed_section(data):
         )
         rows = [
             (r["hidden"], r["steps"], r["batch"], f"{r['skrnn_windows_per_s']:,.0f}",
-             f"{r['naive_windows_per_s']:,.0f}", f"**{r['speedup']:.0f}×**")
+             f"{r['naive_windows_per_s']:,.0f}", f"**{r['speedup']:.0f}×**",
+             pairs(r.get("speedup_pairs"), ".0f"))
             for r in data["naive"]
         ]
         out.append(
             table(("hidden", "steps", "batch", "skrnn win/s", "loop-per-window win/s",
-                   "speed-up"), rows)
+                   "speed-up", "pairs"), rows)
         )
     if data.get("gflops"):
         out.append(
