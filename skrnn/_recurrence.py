@@ -2,9 +2,9 @@
 
 Functions without state of their own: each takes the parameters and the data
 it needs and returns arrays. Nothing here updates weights. The training loop
-passes a :class:`Workspace` (buffers allocated once per batch shape) so that
-``forward`` and ``backward`` compute in place instead of allocating; without
-one they allocate fresh buffers, with the same results bit for bit.
+passes a :class:`Workspace` (buffers reused by every batch of one shape) so
+that ``forward`` and ``backward`` compute in place instead of allocating;
+without one they allocate fresh buffers, with the same results bit for bit.
 
 Notation (one layer ``l``, time-major arrays)::
 
