@@ -89,18 +89,6 @@ class Params:
         return mask.flat
 
     @staticmethod
-    def pack(W_xb, W_hh, W_hy, b_y):
-        """One flat vector, in the layout of ``Params``, from per-layer arrays.
-
-        ``W_xb[l]`` is ``[W_xh; b_h]`` of layer ``l``, or the pair ``(W_xh, b_h)``.
-        """
-        pieces = []
-        for layer_xb, layer_hh in zip(W_xb, W_hh):
-            pieces += list(layer_xb) if isinstance(layer_xb, tuple) else [layer_xb]
-            pieces.append(layer_hh)
-        return np.concatenate([a.ravel() for a in pieces + [W_hy, b_y]])
-
-    @staticmethod
     def size(n_inputs, hidden_size, n_layers, n_outputs):
         """Number of scalars in the flat vector of a network of these sizes."""
         n = 0
