@@ -278,6 +278,25 @@ def test_sample_weight_zero_equals_removing_samples():
     assert not np.allclose(weighted.predict(X), unweighted.predict(X))
 
 
+@pytest.mark.parametrize("activation, hidden_size", [("tanh", 8), ("relu", 16)])
+def test_integer_sample_weight_equals_repeating_samples(activation, hidden_size):
+    # scikit-learn's check data (15 samples of 30 steps, weights 0-4), default alpha,
+    # one full batch per epoch, 20 epochs
+    rng = np.random.RandomState(42)
+    X, y = rng.rand(15, 30), rng.randint(0, 3, size=15).astype(float)
+    w = rng.randint(0, 5, size=15)
+    params = dict(activation=activation, hidden_size=hidden_size, random_state=0,
+                  max_iter=20, shuffle=False, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = RNNRegressor(**params).fit(X, y, sample_weight=w.astype(float))
+        repeated = RNNRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
+        unweighted = RNNRegressor(**params).fit(X, y)
+    assert weighted.alpha == 3e-2  # the default
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-10)
+    assert not np.allclose(weighted.predict(X), unweighted.predict(X))
+
+
 def test_truncated_bptt_trains_and_changes_the_gradient():
     X, y = delayed_copy(n_samples=80, n_steps=8, delay=5)
     params = dict(random_state=0, max_iter=5, **QUIET)
