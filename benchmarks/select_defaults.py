@@ -17,7 +17,9 @@ off before anything is fitted):
 
 Decision rule, fixed before the run: a candidate replaces the defaults only
 if its paired difference to the defaults (same fold, same seed) is negative
-by more than two standard errors. The candidates are changes to the defaults
+by more than two standard errors; of several that pass, the one with the
+lowest mean MSE. (The standard error treats the 20 differences as
+independent; the scored days of neighbouring folds overlap by a third.) The candidates are changes to the defaults
 the search started from (``BASELINE``: ``alpha`` was 1e-4 then), so that a
 rerun gives the same table now that ``alpha=3e-2``, which passed, is the
 default. Results go to ``benchmarks/results/defaults.json``.
@@ -43,8 +45,9 @@ SEEDS = range(5)
 ORIGINS = (0.40, 0.50, 0.60, 0.70)  # fractions of all days where each fold's scoring starts
 HORIZON = 0.15  # fraction of all days each fold scores
 BASELINE = dict(alpha=1e-4)  # the defaults when this search was run (alpha: 1e-4)
+BASELINE_NAME = "defaults of the search (alpha=1e-4)"
 CANDIDATES = {  # changes to BASELINE
-    "defaults of the search (alpha=1e-4)": {},
+    BASELINE_NAME: {},
     "alpha=1e-3": dict(alpha=1e-3),
     "alpha=1e-2": dict(alpha=1e-2),
     # added after the first run, where the penalty trended down (1e-3: -0.01, 1e-2: -0.06)
@@ -91,7 +94,7 @@ def main():
     mse = {name: np.empty((len(folds), len(SEEDS))) for name in CANDIDATES}
     for (name, f, seed), score in zip(jobs, scores):
         mse[name][f, seed] = score
-    base = mse["defaults of the search (alpha=1e-4)"]
+    base = mse[BASELINE_NAME]
     rows = []
     print(f"{len(jobs)} fits in {seconds:.0f} s; folds (first scored day, end): {folds}\n")
     print("| candidate | mean MSE | per fold (median of seeds) | diff to defaults | 2 SE | adopt |")
@@ -106,8 +109,11 @@ def main():
         per_fold = " / ".join(f"{v:.2f}" for v in np.median(m, axis=1))
         print(f"| {name} | {m.mean():.3f} | {per_fold} | {diff.mean():+.3f} | {2 * se:.3f} "
               f"| {'yes' if adopt else 'no'} |")
+    passing = [r for r in rows if r["adopt"]]
+    chosen = min(passing, key=lambda r: r["mean_mse"])["candidate"] if passing else BASELINE_NAME
+    print(f"\nChosen: {chosen}")
     write_results("defaults", dict(machine=machine_info(), folds=folds, seeds=list(SEEDS),
-                                   window=WINDOW, rows=rows, seconds=seconds))
+                                   window=WINDOW, rows=rows, chosen=chosen, seconds=seconds))
 
 
 if __name__ == "__main__":

@@ -148,9 +148,9 @@ class Workspace:
         )
         self.recurrent = np.empty((n_samples, hidden), dtype=dtype)  # h_{t-1} W_hh
         self.dh = np.empty((n_samples, hidden), dtype=dtype)  # gradient into one state
-        # W_hh^T of each layer, copied contiguous once per backward pass: products
+        # W_hh^T of the layer being backpropagated, copied contiguous: products
         # with a contiguous matrix are faster than with the transposed view
-        self.W_hh_T = [np.empty((hidden, hidden), dtype=dtype) for _ in range(n_layers)]
+        self.W_hh_T = np.empty((hidden, hidden), dtype=dtype)
         self.y_hat = np.empty((n_samples, n_outputs), dtype=dtype)
         self.err = np.empty((n_samples, n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, n_outputs), dtype=dtype)
@@ -315,7 +315,7 @@ def backward(params, X, states, d_y_hat, activation="tanh", bptt_steps=None, wor
     d_above = None
     dh = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into h_{T-1} of the top layer
     for layer in reversed(range(len(states))):
-        H, W_hh_T = states[layer], ws.W_hh_T[layer]
+        H, W_hh_T = states[layer], ws.W_hh_T
         np.copyto(W_hh_T, params.W_hh[layer].T)
         dZ_t = ws.Z_t[layer][first:]  # act'(Z), then dLoss/dZ in place
         _activation_derivative(H[first + 1 :], activation, ws.Z[layer][first:])

@@ -116,15 +116,15 @@ def defaults_section(data):
     folds = ", ".join(f"{a}–{b}" for a, b in data["folds"])
     out.append(
         "``RNNRegressor``'s defaults against single changes, by rolling-origin evaluation "
-        "on the days before the test split only: each fold fits the default pipeline on "
-        f"the days before its first scored day and scores the next ones (days {folds}; "
-        "the last fold is the validation split), for seeds "
+        "on the days before the test split only: each fold fits the pipeline with the "
+        "candidate's settings on the days before its first scored day and scores the "
+        f"next ones (days {folds}; the last fold is the validation split), for seeds "
         f"{data['seeds'][0]}–{data['seeds'][-1]}. *mean MSE* averages the "
         f"{len(data['folds']) * len(data['seeds'])} fits; *difference* is the mean paired "
-        "difference to the defaults of the time (same fold, same seed), and a candidate "
-        "could replace them only if that difference was below minus two standard "
-        "errors. ``alpha=3e-2`` passed and is the default since; the table lists the "
-        "others against ``alpha=1e-4``, the default they were compared with.\n"
+        "difference to the defaults the search started from (same fold, same seed). A "
+        "candidate passes if that difference is below minus two standard errors; of "
+        "those that pass, the one with the lowest mean MSE replaces the defaults. "
+        f"Chosen: ``{data.get('chosen', '?')}``.\n"
     )
     out.append(machine_text(data["machine"], command))
     rows = [
