@@ -98,15 +98,16 @@ def main():
     base = mse[BASELINE_NAME]
     rows = []
     print(f"{len(jobs)} fits in {seconds:.0f} s; folds (first scored day, end): {folds}\n")
-    print("| candidate | mean MSE | per fold (median of seeds) | diff to defaults | 2 SE | adopt |")
+    print("| candidate | mean MSE | per fold (median of seeds) | diff to defaults | 2 SE "
+          "| adopt |")
     print("|---|---:|---|---:|---:|---|")
     for name, m in mse.items():
         diff = (m - base).ravel()
         se = diff.std(ddof=1) / np.sqrt(diff.size) if diff.any() else 0.0
         adopt = bool(diff.mean() < -2 * se)
         rows.append(dict(candidate=name, params={**BASELINE, **CANDIDATES[name]},
-                         mean_mse=float(m.mean()), fold_medians=np.median(m, axis=1).tolist(), mse=m.tolist(),
-                         diff=float(diff.mean()), two_se=float(2 * se), adopt=adopt))
+                         mean_mse=float(m.mean()), fold_medians=np.median(m, axis=1).tolist(),
+                         mse=m.tolist(), diff=float(diff.mean()), two_se=float(2 * se), adopt=adopt))
         per_fold = " / ".join(f"{v:.2f}" for v in np.median(m, axis=1))
         print(f"| {name} | {m.mean():.3f} | {per_fold} | {diff.mean():+.3f} | {2 * se:.3f} "
               f"| {'yes' if adopt else 'no'} |")
