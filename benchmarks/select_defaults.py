@@ -107,7 +107,8 @@ def main():
         adopt = bool(diff.mean() < -2 * se)
         rows.append(dict(candidate=name, params={**BASELINE, **CANDIDATES[name]},
                          mean_mse=float(m.mean()), fold_medians=np.median(m, axis=1).tolist(),
-                         mse=m.tolist(), diff=float(diff.mean()), two_se=float(2 * se), adopt=adopt))
+                         mse=m.tolist(), diff=float(diff.mean()), two_se=float(2 * se),
+                         adopt=adopt))
         per_fold = " / ".join(f"{v:.2f}" for v in np.median(m, axis=1))
         print(f"| {name} | {m.mean():.3f} | {per_fold} | {diff.mean():+.3f} | {2 * se:.3f} "
               f"| {'yes' if adopt else 'no'} |")
