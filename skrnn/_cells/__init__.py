@@ -1,0 +1,56 @@
+"""The recurrent cells, one module each, all with the same few pure functions.
+
+A cell is the part of a layer that runs over time. The network
+(:mod:`skrnn._network`) computes the input projection of every step at once,
+``Z[t] = x_t W_xh + b_h`` (one matrix product, the bias folded in as a column
+of ones), and hands it to the cell, which adds the recurrent contribution step
+by step and produces the states. In reverse, the cell turns the gradient that
+reaches its states into the gradient of its pre-activations ``dZ`` (from which
+the network computes ``dW_xh``, ``db_h`` and the gradient into the layer
+below) and of its own recurrent parameters.
+
+Every cell module defines:
+
+``N_GATES``
+    G: the input and recurrent weights have ``G * hidden_size`` columns, the
+    gate blocks side by side in PyTorch's order.
+``TORCH_MODULE``
+    The name of the ``torch.nn`` module with the same equations.
+``extra_shapes(hidden_size)``
+    ``{name: shape}`` of the per-layer parameters beyond ``W_xh``, ``b_h``,
+    ``W_hh`` (GRU's ``b_hn``); all are biases (not L2-penalised).
+``initialize_biases(layer)``
+    Set the initial biases of a layer (the network draws the weights).
+``torch_biases(layer)``
+    ``(bias_ih, bias_hh)`` of the equivalent PyTorch layer.
+``workspace(n_steps, n_samples, hidden_size, dtype)``
+    The buffers of one layer for one batch shape: ``Z`` (the pre-activations,
+    filled by the network), ``H`` (``H[0]`` the initial state, ``H[t + 1]`` the
+    state after step ``t``) and what the cell's backward pass needs.
+``forward(layer, ws, state0=None, activation="tanh")``
+    Run the recurrence over ``ws.Z``, writing ``ws.H``.
+``backward(layer, ws, d_out, first, grads, activation="tanh")``
+    Backpropagate from the gradient ``d_out`` reaching the states (the last
+    step only, shape ``(n_samples, hidden_size)``, or every step from ``first``
+    on, shape ``(n_steps - first, n_samples, hidden_size)``) through the steps
+    ``first..n_steps - 1``; write the gradients of ``W_hh`` (and of the extra
+    parameters) into ``grads`` and return ``dLoss/dZ`` of those steps.
+``state(ws, t)``
+    The state after ``t`` steps, in the form ``forward`` takes as ``state0``
+    (``h``; ``(h, c)`` for the LSTM).
+
+``layer`` is a :class:`skrnn._network.LayerParams` (or its gradient twin).
+Outside this package, no code asks which cell it runs.
+"""
+
+from . import elman, gru, lstm
+
+CELLS = {"elman": elman, "gru": gru, "lstm": lstm}
+
+
+def get_cell(name):
+    """The module of the cell called ``name`` ("elman", "gru" or "lstm")."""
+    try:
+        return CELLS[name]
+    except KeyError:
+        raise ValueError(f"unknown cell {name!r}; expected one of {sorted(CELLS)}") from None

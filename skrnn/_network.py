@@ -1,0 +1,391 @@
+"""The network: layers of one cell stacked, a linear read-out, and its BPTT.
+
+Functions without state of their own, and the layout of the flat parameter
+vector. Nothing here updates weights.
+
+Notation (layer ``l``, time-major arrays of shape ``(n_steps, n_samples, .)``)::
+
+    Z[t]     = x_t W_xh + b_h                 input projection, every step at once
+    H[t + 1] = cell(Z[t], H[t])               H[0] = initial state (zeros)
+    y_hat    = H_top[T] W_hy + b_y            read-out of the last layer's last state
+
+``x_t`` is the input at step ``t`` for the first layer and the state of layer
+``l - 1`` at step ``t`` above. The cells (:mod:`skrnn._cells`) run the
+recurrence; this module computes the input projections, stacks the layers,
+truncates backpropagation and reads out.
+
+All parameters live in one flat vector ``theta``, laid out by
+:class:`Layout`; :class:`Params` holds named views into it, so an optimizer
+updates ``theta`` with a few vector operations while the network reads the
+matrices it needs. Each layer's ``b_h`` is stored right after its ``W_xh``,
+so ``[W_xh; b_h]`` is one matrix ``W_xb``: given the input with a column of
+ones appended (:func:`with_bias_column`), the input projection *and* its bias
+are one product, and so are their gradients.
+
+The training loop passes a :class:`Workspace` (buffers reused by every batch
+of one shape) so that nothing is allocated per batch; without one,
+:func:`forward` makes a fresh one.
+"""
+
+from math import prod
+from types import SimpleNamespace
+
+import numpy as np
+
+from ._cells import get_cell
+
+
+class Layout:
+    """Where each parameter block lives in the flat vector.
+
+    Parameters
+    ----------
+    cell : {"elman", "gru", "lstm"}
+    n_inputs : int
+        Features per time step fed to the first layer.
+    hidden_size, n_layers, n_outputs : int
+        Sizes of the network.
+    activation : {"tanh", "relu"}, default="tanh"
+        Activation of the Elman cell (the gated cells ignore it).
+
+    Each layer ``l`` holds, in this order, ``W_xh`` of shape
+    ``(n_in_l, G * hidden_size)``, ``b_h`` of shape ``(G * hidden_size,)``,
+    ``W_hh`` of shape ``(hidden_size, G * hidden_size)`` and the cell's extra
+    parameters (GRU: ``b_hn``); then ``W_hy`` of shape
+    ``(hidden_size, n_outputs)`` and ``b_y``. G is the cell's number of gates.
+    """
+
+    def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh"):
+        self.cell_name = cell
+        self.cell = get_cell(cell)
+        self.n_inputs, self.hidden_size = n_inputs, hidden_size
+        self.n_layers, self.n_outputs = n_layers, n_outputs
+        self.activation = activation
+        self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
+
+    def layer_blocks(self, layer):
+        """``(name, shape, penalised)`` of one layer's blocks, in storage order."""
+        n_in = self.n_inputs if layer == 0 else self.hidden_size
+        blocks = [
+            ("W_xh", (n_in, self.width), True),
+            ("b_h", (self.width,), False),
+            ("W_hh", (self.hidden_size, self.width), True),
+        ]
+        extra = self.cell.extra_shapes(self.hidden_size)
+        return blocks + [(name, shape, False) for name, shape in extra.items()]
+
+    def blocks(self):
+        """``(name, layer, shape, penalised)`` of every block; layer None for the read-out."""
+        for layer in range(self.n_layers):
+            for name, shape, penalised in self.layer_blocks(layer):
+                yield name, layer, shape, penalised
+        yield "W_hy", None, (self.hidden_size, self.n_outputs), True
+        yield "b_y", None, (self.n_outputs,), False
+
+    def extra_names(self):
+        """Names of the cell's parameters beyond W_xh, b_h and W_hh."""
+        return list(self.cell.extra_shapes(self.hidden_size))
+
+    @property
+    def size(self):
+        """Number of scalars in the flat vector."""
+        return sum(prod(shape) for _, _, shape, _ in self.blocks())
+
+    def params(self, flat):
+        """:class:`Params`: named views into ``flat``."""
+        return Params(self, flat)
+
+    def weight_mask(self, dtype=np.float64):
+        """1 where the flat vector holds a weight-matrix entry (L2-penalised), 0 for biases."""
+        return np.concatenate([
+            np.full(prod(shape), float(penalised), dtype=dtype)
+            for _, _, shape, penalised in self.blocks()
+        ])
+
+
+class Params:
+    """Named views into a flat parameter (or gradient) vector.
+
+    Attributes
+    ----------
+    layout : Layout
+    flat : ndarray of shape (layout.size,) or None
+    layers : list of SimpleNamespace
+        Per layer: ``W_xh``, ``b_h``, ``W_hh``, the cell's extra blocks
+        (``b_hn``, or None for cells without it) and ``W_xb``, the matrix
+        ``[W_xh; b_h]`` (a view; None when the blocks are not adjacent).
+    W_hy, b_y : ndarray
+        The read-out.
+    """
+
+    def __init__(self, layout, flat):
+        if flat.shape != (layout.size,):
+            raise ValueError(
+                f"flat buffer has shape {flat.shape}, the network needs ({layout.size},)"
+            )
+        self.layout, self.flat = layout, flat
+        views, starts, offset = {}, {}, 0
+        for name, layer, shape, _ in layout.blocks():
+            size = prod(shape)
+            views[name, layer] = flat[offset : offset + size].reshape(shape)
+            starts[name, layer] = offset
+            offset += size
+        self.layers = []
+        for layer in range(layout.n_layers):
+            n_in, width = views["W_xh", layer].shape
+            start = starts["W_xh", layer]  # b_h follows W_xh: [W_xh; b_h] is one matrix
+            blocks = {name: views[name, layer] for name, _, _ in layout.layer_blocks(layer)}
+            W_xb = flat[start : start + (n_in + 1) * width].reshape(n_in + 1, width)
+            self.layers.append(SimpleNamespace(W_xb=W_xb, **{"b_hn": None, **blocks}))
+        self.W_hy, self.b_y = views["W_hy", None], views["b_y", None]
+
+    @classmethod
+    def from_arrays(cls, layout, layers, W_hy, b_y):
+        """Parameters given as separate arrays (no flat vector), e.g. public attributes.
+
+        ``layers`` is a list of dicts with the keys of ``layout.layer_blocks``.
+        """
+        self = cls.__new__(cls)
+        self.layout, self.flat = layout, None
+        self.layers = [SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}) for blocks in layers]
+        self.W_hy, self.b_y = W_hy, b_y
+        return self
+
+    def like(self, flat):
+        """Views of the same layout into another flat buffer (e.g. gradients)."""
+        return Params(self.layout, flat)
+
+    def named(self):
+        """``(name, view)`` of every block, named ``W_xh_0``, ``b_h_0``, ..., ``W_hy``, ``b_y``."""
+        for layer, p in enumerate(self.layers):
+            for name, _, _ in self.layout.layer_blocks(layer):
+                yield f"{name}_{layer}", getattr(p, name)
+        yield "W_hy", self.W_hy
+        yield "b_y", self.b_y
+
+    # lists over the layers, for reading
+    W_xh = property(lambda self: [p.W_xh for p in self.layers])
+    W_hh = property(lambda self: [p.W_hh for p in self.layers])
+    b_h = property(lambda self: [p.b_h for p in self.layers])
+
+
+def with_bias_column(X):
+    """X with a column of ones appended, so that ``X1 @ [W_xh; b_h] = X @ W_xh + b_h``."""
+    X1 = np.empty(X.shape[:-1] + (X.shape[-1] + 1,), dtype=X.dtype)
+    X1[..., :-1] = X
+    X1[..., -1] = 1.0
+    return X1
+
+
+def initialize(params, rng):
+    """Draw the initial weights into ``params``; the cell sets the biases.
+
+    Glorot uniform for every gate block (bound ``sqrt(6 / (fan_in + hidden_size))``,
+    one draw per matrix), scaled by ``sqrt(2)`` for the relu Elman cell (He);
+    the biases start at zero except where the cell says otherwise (LSTM: forget
+    gate at 1).
+    """
+    layout = params.layout
+    gain = np.sqrt(2.0) if layout.activation == "relu" else 1.0
+    matrices = params.W_xh + params.W_hh
+    for W in matrices + [params.W_hy]:
+        fan_out = layout.hidden_size if W is not params.W_hy else W.shape[1]
+        bound = gain * np.sqrt(6.0 / (W.shape[0] + fan_out))
+        W[...] = rng.uniform(-bound, bound, size=W.shape)
+    for layer in params.layers:
+        layout.cell.initialize_biases(layer)
+
+
+class Workspace:
+    """Buffers for one batch shape, reused by every batch of that shape.
+
+    At the tutorial's scale a training step is a few dozen NumPy calls on
+    arrays of a few hundred numbers, so allocating arrays and slicing per-step
+    views in every batch would cost as much as the arithmetic. A workspace
+    holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
+    input (``X``, with its column of ones), the targets ``y``, each layer's
+    cell buffers (``layers[l]``: pre-activations ``Z``, states ``H`` and what
+    the cell's backward needs), and the gradient buffers. :func:`forward` and
+    :func:`backward` write into it; what they return are views of its
+    buffers, valid until the next call that uses it.
+
+    Parameters
+    ----------
+    layout : Layout
+    n_steps, n_samples : int
+        Shape of the batches.
+    dtype : numpy dtype
+        Floating dtype the pass computes in.
+    """
+
+    def __init__(self, layout, n_steps, n_samples, dtype):
+        self.layout, self.shape = layout, (n_steps, n_samples)
+        hidden = layout.hidden_size
+        self.X = np.empty((n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
+        self.X[..., -1] = 1.0  # the column of ones that carries b_h
+        self.y = np.empty((n_samples, layout.n_outputs), dtype=dtype)
+        self.layers = [
+            layout.cell.workspace(n_steps, n_samples, hidden, dtype)
+            for _ in range(layout.n_layers)
+        ]
+        self.d_below = (  # gradient from a layer into the one below it
+            np.empty((n_steps, n_samples, hidden), dtype=dtype) if layout.n_layers > 1 else None
+        )
+        self.dh = np.empty((n_samples, hidden), dtype=dtype)  # into the top layer's last state
+        self.y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
+        self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
+        self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
+        self.ones = np.ones(n_steps * n_samples, dtype=dtype)  # column sums as products
+        self.grad = np.empty(layout.size, dtype=dtype)
+        self.grads = Params(layout, self.grad)  # views of the flat gradient
+        self.input = None  # the input of the last forward pass
+
+    @classmethod
+    def for_input(cls, params, X):
+        """A workspace for time-major ``X``, in the common dtype of ``X`` and ``params``."""
+        dtype = np.result_type(params.W_hy.dtype, X.dtype)
+        return cls(params.layout, X.shape[0], X.shape[1], dtype)
+
+    def check(self, X):
+        if X.shape[:2] != self.shape:
+            raise ValueError(
+                f"the workspace is for batches of {self.shape[1]} sequences of "
+                f"{self.shape[0]} steps; X holds {X.shape[1]} of {X.shape[0]}."
+            )
+        return self
+
+    def states(self, t):
+        """The state of every layer after ``t`` steps of the last forward pass."""
+        cell = self.layout.cell
+        return [cell.state(layer_ws, t) for layer_ws in self.layers]
+
+
+def _input_projection(layer_input, layer, out):
+    """x_t W_xh + b_h for every step at once, into ``out``: one matrix product.
+
+    If ``layer_input`` carries a last column of ones (:func:`with_bias_column`),
+    ``W_xb = [W_xh; b_h]`` is used and the bias comes with the product.
+    """
+    n_steps, n_samples, n_in = layer_input.shape
+    inputs = layer_input.reshape(n_steps * n_samples, n_in)
+    Z = out.reshape(n_steps * n_samples, out.shape[2])
+    if layer.W_xb is not None and n_in == layer.W_xb.shape[0]:
+        np.dot(inputs, layer.W_xb, out=Z)
+    else:
+        np.dot(inputs, layer.W_xh, out=Z)
+        Z += layer.b_h
+
+
+def forward(params, X, h0=None, workspace=None):
+    """Run the network over a batch of sequences.
+
+    Parameters
+    ----------
+    params : Params
+    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1)
+        Time-major input, optionally with a last column of ones
+        (:func:`with_bias_column`, faster).
+    h0 : list, optional
+        Initial state of each layer, as the cell's ``state`` gives it; zeros
+        when omitted.
+    workspace : Workspace, optional
+        Buffers to compute in (a new one when omitted).
+
+    Returns
+    -------
+    y_hat : ndarray of shape (n_samples, n_outputs)
+        A buffer of the workspace: the next pass through it overwrites it.
+    workspace : Workspace
+        Holds the states (``workspace.layers[l].H``) that :func:`backward` needs.
+    """
+    ws = Workspace.for_input(params, X) if workspace is None else workspace.check(X)
+    cell, activation = params.layout.cell, params.layout.activation
+    ws.input = layer_input = X
+    for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
+        _input_projection(layer_input, p, out=layer_ws.Z)
+        cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
+        layer_input = layer_ws.H[1:]
+    np.dot(ws.layers[-1].H[-1], params.W_hy, out=ws.y_hat)  # read-out of the last state
+    ws.y_hat += params.b_y
+    return ws.y_hat, ws
+
+
+def backward(params, ws, d_y_hat, bptt_steps=None):
+    """Backpropagation through time, after :func:`forward` in ``ws``.
+
+    Parameters
+    ----------
+    params : Params
+    ws : Workspace
+        The workspace of the forward pass.
+    d_y_hat : ndarray of shape (n_samples, n_outputs)
+        Gradient of the loss with respect to the predictions.
+    bptt_steps : int or None
+        Truncation: gradients flow back through at most this many steps from
+        the end of the sequence (states before that are treated as constants).
+        None backpropagates through the whole sequence.
+
+    Returns
+    -------
+    grads : ndarray of shape (n_params,)
+        Flat gradient, laid out like ``params.flat``: the workspace's buffer,
+        overwritten by the next backward pass through it.
+    """
+    layout, g = params.layout, ws.grads
+    n_steps, n_samples = ws.shape
+    first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
+    kept = n_steps - first
+    ones = ws.ones[: kept * n_samples]
+    np.dot(ws.layers[-1].H[-1].T, d_y_hat, out=g.W_hy)  # read-out weights
+    np.dot(ones[:n_samples], d_y_hat, out=g.b_y)
+    d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's last state
+    for layer in reversed(range(layout.n_layers)):
+        p, grads = params.layers[layer], g.layers[layer]
+        dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation)
+        dZ = dZ.reshape(kept * n_samples, layout.width)
+        layer_input = ws.input if layer == 0 else ws.layers[layer - 1].H[1:]
+        inputs = layer_input[first:].reshape(kept * n_samples, -1)
+        if inputs.shape[1] == grads.W_xb.shape[0]:  # input with the column of ones
+            np.dot(inputs.T, dZ, out=grads.W_xb)  # [dW_xh; db_h] in one product
+        else:
+            np.dot(inputs.T, dZ, out=grads.W_xh)
+            np.dot(ones, dZ, out=grads.b_h)
+        if layer:  # into the states of the layer below, at every kept step
+            d_out = ws.d_below[first:]
+            np.dot(dZ, p.W_xh.T, out=d_out.reshape(kept * n_samples, -1))
+    return ws.grad
+
+
+def predict(params, X, chunk_size=1024):
+    """The output of :func:`forward` for batch-first ``X``, in chunks of samples.
+
+    Parameters
+    ----------
+    params : Params
+    X : ndarray of shape (n_samples, n_steps, n_inputs)
+        Batch-first, without a column of ones.
+    chunk_size : int
+        Samples per forward pass, so memory does not grow with ``n_samples``.
+
+    Returns
+    -------
+    y_hat : ndarray of shape (n_samples, n_outputs)
+    """
+    if params.layers[0].W_xb is None:  # separate arrays: stack [W_xh; b_h] once
+        params = Params.from_arrays(
+            params.layout,
+            [dict(vars(p), W_xb=np.vstack([p.W_xh, p.b_h[None]])) for p in params.layers],
+            params.W_hy, params.b_y,
+        )
+    dtype = np.result_type(params.W_hy.dtype, X.dtype)
+    n_samples, n_steps = X.shape[:2]
+    y_hat = np.empty((n_samples, params.layout.n_outputs), dtype=dtype)
+    workspaces = {}  # chunk length -> buffers
+    for start in range(0, n_samples, chunk_size):
+        part = X[start : start + chunk_size]
+        ws = workspaces.get(len(part))
+        if ws is None:
+            ws = workspaces[len(part)] = Workspace(params.layout, n_steps, len(part), dtype)
+        ws.X[..., :-1] = part.transpose(1, 0, 2)  # time-major, beside the column of ones
+        y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws)[0]
+    return y_hat
