@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from . import datasets, exceptions, incremental, persistence  # noqa: E402
+from . import datasets, exceptions, export, incremental, persistence  # noqa: E402
 from ._regressor import RNNRegressor  # noqa: E402
 from ._windower import SequenceWindower  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
@@ -12,6 +12,7 @@ __all__ = [
     "SequenceWindower",
     "datasets",
     "exceptions",
+    "export",
     "incremental",
     "load_model",
     "persistence",

@@ -63,6 +63,10 @@ class Layout:
         self.activation = activation
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
 
+    def __reduce__(self):  # pickled by its arguments (a module does not pickle)
+        return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
+                        self.n_outputs, self.activation)
+
     def layer_blocks(self, layer):
         """``(name, shape, penalised)`` of one layer's blocks, in storage order."""
         n_in = self.n_inputs if layer == 0 else self.hidden_size

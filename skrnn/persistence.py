@@ -11,10 +11,12 @@
 ``<name>.npy``
     One array each, in the ``.npy`` format, never of object dtype:
 
-    - ``W_xh_<l>``, ``W_hh_<l>``, ``b_h_<l>`` for each layer ``l``, ``W_hy``
-      and ``b_y``: the network, with the read-out in the units of the
-      *standardised* target (``output_weights_ = W_hy * y_scale_``,
-      ``output_bias_ = b_y * y_scale_ + y_mean_``), all of the model's dtype;
+    - ``W_xh_<l>``, ``b_h_<l>``, ``W_hh_<l>`` (and the cell's extra blocks,
+      GRU's ``b_hn_<l>``) for each layer ``l``, ``W_hy`` and ``b_y``: the
+      network, named and shaped as :class:`skrnn._network.Layout` lays it out,
+      with the read-out in the units of the *standardised* target
+      (``output_weights_ = W_hy * y_scale_``, ``output_bias_ = b_y * y_scale_
+      + y_mean_``), all of the model's dtype;
     - ``y_mean``, ``y_scale``: the target standardisation;
     - ``loss_curve``, ``grad_norm_curve`` and, after a fit with early
       stopping, ``validation_loss_curve`` and ``validation_scores``;
@@ -26,6 +28,8 @@
 
 Arrays are stored by name rather than as the internal flat parameter vector,
 so the file does not depend on how a version of skrnn lays that vector out.
+Format version 2 added the ``cell`` hyper-parameter (and GRU's ``b_hn``);
+files of version 1, written before it, hold Elman networks and still load.
 
 :func:`load_model` is meant to be safe on untrusted files: it never unpickles
 (arrays are read with ``allow_pickle=False`` semantics, only float or uint32
@@ -77,7 +81,9 @@ from sklearn.utils.validation import check_is_fitted
 __all__ = ["save_model", "load_model"]
 
 FORMAT = "skrnn.RNNRegressor"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# versions this skrnn reads; 1 predates the cell parameter (always Elman)
+_READABLE_VERSIONS = (1, 2)
 _METADATA = "metadata.json"
 _MAX_METADATA_BYTES = 64 * 2**20
 _OPTIMIZER_ARRAYS = {"adam": ("adam_m", "adam_v"), "sgd": ("sgd_velocity",)}
@@ -134,9 +140,7 @@ def save_model(model, path, *, include_optimizer=True):
     params, generator = _params_to_json(model)
     p = model._params
     dtype = model._theta.dtype
-    arrays = {}
-    for name, view in _named_views(p):
-        arrays[name] = view
+    arrays = dict(p.named())
     arrays["y_mean"] = np.asarray(model.y_mean_)
     arrays["y_scale"] = np.asarray(model.y_scale_)
     arrays["loss_curve"] = np.asarray(model.loss_curve_, dtype=np.float64)
@@ -157,7 +161,7 @@ def save_model(model, path, *, include_optimizer=True):
         solver = _optimizer_kind(model._optimizer)
         for prefix in _OPTIMIZER_ARRAYS[solver]:
             state = getattr(model._optimizer, _OPTIMIZER_ATTRIBUTES[prefix])
-            for name, view in _named_views(p.like(state)):
+            for name, view in p.like(state).named():
                 arrays[f"{prefix}/{name}"] = view
         optimizer = {"solver": solver, "t": int(model._optimizer.t)}
 
@@ -206,16 +210,6 @@ def save_model(model, path, *, include_optimizer=True):
     else:
         with open(path, "wb") as file:
             file.write(content)
-
-
-def _named_views(p):
-    """(name, array) of every parameter block of a Params, in a fixed order."""
-    for layer, (W_xh, W_hh, b_h) in enumerate(zip(p.W_xh, p.W_hh, p.b_h)):
-        yield f"W_xh_{layer}", W_xh
-        yield f"W_hh_{layer}", W_hh
-        yield f"b_h_{layer}", b_h
-    yield "W_hy", p.W_hy
-    yield "b_y", p.b_y
 
 
 def _optimizer_kind(optimizer):
@@ -293,7 +287,7 @@ def load_model(path):
 
 def _load(archive):
     from . import RNNRegressor, __version__
-    from ._recurrence import Params
+    from ._network import Layout
     from .exceptions import InconsistentVersionWarning
 
     infos = archive.infolist()
@@ -316,11 +310,12 @@ def _load(archive):
         raise ValueError(
             f"invalid skrnn model file: format {metadata['format']!r}, expected {FORMAT!r}"
         )
-    if not (type(metadata["format_version"]) is int  # noqa: E721 - no bool, no float
-            and metadata["format_version"] == FORMAT_VERSION):
+    format_version = metadata["format_version"]
+    if not (type(format_version) is int  # noqa: E721 - no bool, no float
+            and format_version in _READABLE_VERSIONS):
         raise ValueError(
-            f"unsupported skrnn model format_version {metadata['format_version']!r}; "
-            f"this skrnn reads version {FORMAT_VERSION}"
+            f"unsupported skrnn model format_version {format_version!r}; "
+            f"this skrnn reads versions {', '.join(map(str, _READABLE_VERSIONS))}"
         )
     saved_version = _expect(metadata, "skrnn_version", str, "the metadata")
     if saved_version != __version__:
@@ -332,8 +327,11 @@ def _load(archive):
             )
         )
 
+    params = metadata["params"]
+    if format_version == 1 and isinstance(params, dict) and "cell" not in params:
+        params = dict(params, cell="elman")  # version 1 knew the Elman cell only
     model = _model_from_params(
-        RNNRegressor, metadata["params"],
+        RNNRegressor, params,
         _expect(metadata, "random_state_is_generator", bool, "the metadata"),
     )
     fitted = metadata["fitted"]
@@ -377,16 +375,14 @@ def _load(archive):
         optimizer_t = _count(optimizer_meta, "t", 0)
 
     # every member the metadata implies, no more and no fewer
-    if 3 * n_layers + 2 > len(members):  # before building a list of that length
+    layout = Layout(model.cell, n_features_per_step, hidden_size, n_layers, n_outputs,
+                    model.activation)
+    if len(layout.layer_blocks(0)) * n_layers + 2 > len(members):  # before listing them
         raise ValueError("invalid skrnn model file: arrays of some layers are missing")
-    param_shapes = {}
-    for layer in range(n_layers):
-        n_in = n_features_per_step if layer == 0 else hidden_size
-        param_shapes[f"W_xh_{layer}"] = (n_in, hidden_size)
-        param_shapes[f"W_hh_{layer}"] = (hidden_size, hidden_size)
-        param_shapes[f"b_h_{layer}"] = (hidden_size,)
-    param_shapes["W_hy"] = (hidden_size, n_outputs)
-    param_shapes["b_y"] = (n_outputs,)
+    param_shapes = {
+        name if layer is None else f"{name}_{layer}": shape
+        for name, layer, shape, _ in layout.blocks()
+    }
     expected = {name: (shape, (dtype,)) for name, shape in param_shapes.items()}
     floats = (np.dtype(np.float32), np.dtype(np.float64))
     expected["y_mean"] = ((n_outputs,), floats)
@@ -418,15 +414,15 @@ def _load(archive):
     }
 
     # the fitted state, as fit leaves it
-    size = sum(int(np.prod(shape)) for shape in param_shapes.values())
     model.n_features_in_ = n_features_in
     if feature_names is not None:
         model.feature_names_in_ = np.asarray(feature_names, dtype=object)
     model.n_steps_, model.n_features_per_step_ = n_steps, n_features_per_step
     model._y_ndim, model.n_outputs_ = y_ndim, n_outputs
     model.y_mean_, model.y_scale_ = arrays["y_mean"], arrays["y_scale"]
-    model._theta = np.zeros(size, dtype=dtype)
-    model._params = model._make_params(model._theta)
+    model._layout = layout
+    model._theta = np.zeros(layout.size, dtype=dtype)
+    model._params = layout.params(model._theta)
     _fill(model._params, arrays, "")
     rng = np.random.RandomState()
     rng_meta = metadata["rng"]
@@ -471,7 +467,7 @@ def _load(archive):
 
     model._optimizer = None  # a later fit then starts a fresh optimizer
     if optimizer_meta is not None:
-        model._optimizer = _make_optimizer(model, solver)
+        model._optimizer = model._make_optimizer(solver)
         model._optimizer.t = optimizer_t
         for prefix in _OPTIMIZER_ARRAYS[solver]:
             state = getattr(model._optimizer, _OPTIMIZER_ATTRIBUTES[prefix])
@@ -547,20 +543,8 @@ def _model_from_params(cls, params, random_state_is_generator):
     return model
 
 
-def _make_optimizer(model, solver):
-    from ._optimizers import AdamOptimizer, SGDOptimizer
-
-    if solver == "adam":
-        return AdamOptimizer(
-            model._theta, model.learning_rate_init, model.beta_1, model.beta_2, model.epsilon
-        )
-    return SGDOptimizer(
-        model._theta, model.learning_rate_init, model.momentum, model.nesterovs_momentum
-    )
-
-
 def _fill(p, arrays, prefix):
-    for name, view in _named_views(p):
+    for name, view in p.named():
         view[...] = arrays[prefix + name]
 
 

@@ -1,0 +1,519 @@
+"""The estimator base shared by the heads: validation, the training loop, early
+stopping, divergence, interruption, pickling.
+
+A head (:class:`~skrnn.RNNRegressor`) says how targets become training
+targets, which loss trains the raw output, how the validation part is scored
+and how the read-out is published; everything else is here.
+"""
+
+import math
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from . import _network, _validation
+from ._cells import CELLS
+from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
+
+# A loss this many times its starting value means the fit has blown up, even if
+# it is still finite. The start is the first epoch's loss (for a batch of the
+# first epoch: the first batch's), but at least the head's baseline loss (the
+# loss of a constant prediction).
+_DIVERGENCE_RATIO = 1e3
+# early_stopping="auto" holds out a validation tail from this many samples on.
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+# Samples per forward pass in predict, so memory does not grow with n_samples.
+_PREDICT_CHUNK = 1024
+
+
+class BaseRNN(BaseEstimator):
+    """Base of the recurrent estimators. Not for direct use.
+
+    Heads implement ``_prepare_targets``, ``_validation_score``,
+    ``_output_layer`` and set ``_loss`` and ``_baseline_loss``.
+    """
+
+    _parameter_constraints = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"tanh", "relu"})],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "n_features_per_step": [Interval(Integral, 1, None, closed="left"), None],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------ the head's hooks
+
+    _loss = None  # a function of skrnn._losses
+    _baseline_loss = None  # the loss of a constant prediction, for the divergence rule
+    _baseline_text = ""  # what that baseline is, for the divergence message
+
+    def _prepare_targets(self, y, sample_weight, first_pass, dtype):
+        """The training targets, 2-D in ``dtype``; sets ``n_outputs_`` on a first pass."""
+        raise NotImplementedError
+
+    def _validation_score(self, y_hat, y, sample_weight):
+        """Score (higher is better) of raw outputs against the given targets."""
+        raise NotImplementedError
+
+    def _output_layer(self, W_hy, b_y):
+        """``(output_weights_, output_bias_)`` from the trained read-out."""
+        raise NotImplementedError
+
+    def _y_validation_kwargs(self):
+        return dict(multi_output=True, y_numeric=True)
+
+    # ------------------------------------------------------------------ shared API
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _raw_output(self, X):
+        """The network's output for ``X``: the forward pass of the public attributes."""
+        check_is_fitted(self)
+        X3 = self._validate_X(X, reset=False)
+        params = _network.Params.from_arrays(
+            self._layout,
+            [
+                dict(W_xh=W_xh, b_h=b_h, W_hh=W_hh, b_hn=b_hn)
+                for W_xh, b_h, W_hh, b_hn in zip(
+                    self.input_weights_, self.hidden_biases_, self.recurrent_weights_,
+                    self.recurrent_biases_ or [None] * self.n_layers,
+                )
+            ],
+            self.output_weights_, self.output_bias_,
+        )
+        y_hat = _network.predict(
+            params, X3.astype(self.output_weights_.dtype, copy=False), _PREDICT_CHUNK
+        )
+        if not np.isfinite(y_hat).all():
+            n_bad = int(np.count_nonzero(~np.isfinite(y_hat).all(axis=1)))
+            raise ValueError(
+                f"{type(self).__name__}.predict: the network's output overflowed to inf "
+                f"or NaN for {n_bad} of {y_hat.shape[0]} samples: their inputs are too "
+                "large for the network's weights. Scale the inputs the way the training "
+                "data was scaled (e.g. with StandardScaler), and check any weights set "
+                "by hand."
+            )
+        return y_hat
+
+    # ---------------------------------------------------------------- validation
+
+    def _check_cell_parameters(self):
+        if self.cell != "elman" and self.activation != "tanh":
+            raise ValueError(
+                f"activation={self.activation!r} applies to cell='elman' only; "
+                f"cell={self.cell!r} has its own gate activations: leave activation "
+                "at 'tanh'."
+            )
+
+    def _validate_X(self, X, reset, y=None, with_y=False):
+        """Return X as a 3-D float array (n_samples, n_steps, n_features_per_step).
+
+        With ``with_y``, also validate ``y`` and return ``(X, y)``. Sets or checks
+        ``n_features_in_``, ``feature_names_in_``, ``n_steps_`` and
+        ``n_features_per_step_``.
+        """
+        dtype = [np.float64, np.float32]
+        check_y = with_y
+        y_kwargs = self._y_validation_kwargs() if check_y else {}
+        y_arg = y if check_y else "no_validation"
+        _validation.reject_masked(X, "X")
+        if check_y:
+            _validation.reject_masked(y, "y")
+            y_shape = getattr(y, "shape", None)
+            if y_shape is None and y is not None:
+                y_shape = np.asarray(y).shape
+            if y_shape is not None and (len(y_shape) not in (1, 2) or 0 in y_shape[1:]):
+                raise ValueError(
+                    f"y has shape {tuple(y_shape)}; expected (n_samples,) or "
+                    "(n_samples, n_outputs) with at least one output."
+                )
+        ndim = getattr(X, "ndim", None)
+        if ndim is None:  # a list or another array-like: look at it as an array
+            ndim = np.asarray(X).ndim
+        if ndim > 3:
+            raise ValueError(
+                f"X has {ndim} dimensions; expected a 3-D array of shape (n_samples, "
+                "n_steps, n_features_per_step) or a 2-D array of time-major "
+                "flattened sequences (n_samples, n_steps * n_features_per_step)."
+            )
+        if ndim == 3:
+            # finiteness is checked once, by validate_data on the flat view below
+            X = check_array(
+                X, allow_nd=True, dtype=dtype, input_name="X", ensure_all_finite=False
+            )
+            n_samples, n_steps, n_per_step = X.shape
+            flat = X.reshape(n_samples, n_steps * n_per_step)
+            out = validate_data(self, flat, y_arg, reset=reset, dtype=dtype, **y_kwargs)
+            if self.n_features_per_step not in (None, n_per_step):
+                raise ValueError(
+                    f"X has {n_per_step} features per step (X.shape[2]) but "
+                    f"n_features_per_step={self.n_features_per_step}."
+                )
+        else:
+            out = validate_data(self, X, y_arg, reset=reset, dtype=dtype, **y_kwargs)
+            flat = out[0] if check_y else out
+            n_per_step = (self.n_features_per_step or 1) if reset else self.n_features_per_step_
+            if flat.shape[1] % n_per_step:
+                raise ValueError(
+                    f"X has {flat.shape[1]} columns, which is not a multiple of "
+                    f"n_features_per_step={n_per_step}: each row must hold whole "
+                    "time steps of n_features_per_step features."
+                )
+            n_samples, n_steps = flat.shape[0], flat.shape[1] // n_per_step
+            X = flat.reshape(n_samples, n_steps, n_per_step)
+        if reset:
+            self.n_steps_, self.n_features_per_step_ = n_steps, n_per_step
+        elif (n_steps, n_per_step) != (self.n_steps_, self.n_features_per_step_):
+            raise ValueError(
+                f"X holds sequences of {n_steps} steps x {n_per_step} features, "
+                f"but {type(self).__name__} was fitted on {self.n_steps_} steps x "
+                f"{self.n_features_per_step_} features."
+            )
+        # the dtype the network will compute in: X's at a first fit, else the model's
+        work_dtype = X.dtype if reset else getattr(self, "_theta", X).dtype
+        _validation.check_magnitude(X, work_dtype, "X")
+        return (X, out[1]) if check_y else X
+
+    def _validate_sample_weight(self, sample_weight, n_samples, dtype):
+        if sample_weight is None:
+            return np.ones(n_samples, dtype=dtype)
+        _validation.reject_masked(sample_weight, "sample_weight")
+        if isinstance(sample_weight, Real):  # one weight for all, as in scikit-learn
+            sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+        sample_weight = check_array(
+            sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+        )
+        if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+            raise ValueError(
+                f"sample_weight has shape {sample_weight.shape}, expected "
+                f"({n_samples},): one weight per sample."
+            )
+        if np.any(sample_weight < 0):
+            raise ValueError("sample_weight has negative values; weights must be >= 0.")
+        if not np.any(sample_weight > 0):
+            raise ValueError("sample_weight is zero for every sample; nothing to fit.")
+        _validation.check_sample_weight_range(sample_weight, dtype)
+        return sample_weight
+
+    # ------------------------------------------------------------------ training
+
+    def _fit(self, X, y, sample_weight, incremental):
+        self._check_cell_parameters()
+        fitted = hasattr(self, "_theta")
+        first_pass = not fitted or (not self.warm_start and not incremental)
+        if not first_pass:
+            self._check_same_network()
+        X, y = self._validate_X(X, reset=first_pass, y=y, with_y=True)
+        dtype = X.dtype if first_pass else self._theta.dtype
+        X = X.astype(dtype, copy=False)
+        uniform_weights = sample_weight is None
+        sample_weight = self._validate_sample_weight(sample_weight, X.shape[0], dtype)
+        target = self._prepare_targets(y, sample_weight, first_pass, dtype)
+        if first_pass:
+            self._initialize(dtype)
+        self._make_or_update_optimizer(first_pass)
+
+        if isinstance(self.early_stopping, str):  # "auto"
+            use_validation = X.shape[0] >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+        else:
+            use_validation = bool(self.early_stopping)
+        use_validation = use_validation and not incremental
+        val = None
+        if use_validation:
+            n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+            if n_val < 1 or n_val >= X.shape[0]:
+                raise ValueError(
+                    f"early_stopping with validation_fraction={self.validation_fraction} "
+                    f"leaves no training or no validation samples out of {X.shape[0]}."
+                )
+            cut = X.shape[0] - n_val  # chronological tail
+            val = (X[cut:], target[cut:], y[cut:], sample_weight[cut:])
+            X, target, sample_weight = X[:cut], target[:cut], sample_weight[:cut]
+            if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
+                raise ValueError(
+                    "early_stopping: the training part or the validation tail has "
+                    "zero total sample_weight."
+                )
+        # time-major copy, with a column of ones that carries the input bias
+        X_tm = _network.with_bias_column(X.transpose(1, 0, 2))
+        if first_pass or (use_validation and self.validation_scores_ is None):
+            self.validation_loss_curve_ = [] if use_validation else None
+            self.validation_scores_ = [] if use_validation else None
+            self.best_validation_score_ = -np.inf if use_validation else None
+            self.best_loss_ = None if use_validation else np.inf
+        elif not use_validation and self.best_loss_ is None:
+            self.best_loss_ = np.inf  # a warm start that turned early stopping off
+
+        n_epochs = 1 if incremental else self.max_iter
+        self._best_theta = self._theta.copy()
+        try:
+            self._train(X_tm, target, None if uniform_weights else sample_weight, val,
+                        n_epochs, incremental)
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by the user; keeping the best weights so far.",
+                UserWarning,
+            )
+            self._theta[...] = self._best_theta
+        if use_validation:
+            self._theta[...] = self._best_theta  # restore the best validation weights
+        self._set_public_attributes()
+        return self
+
+    def _train(self, X_tm, target, sample_weight, val, n_epochs, incremental):
+        """Run up to ``n_epochs`` epochs, with the stopping rules."""
+        start_time = time.perf_counter()
+        for _ in range(n_epochs):
+            loss, grad_norm = self._run_epoch(X_tm, target, sample_weight)
+            self.n_iter_ += 1
+            self.t_ += X_tm.shape[1]
+            self.loss_ = loss
+            self.loss_curve_.append(loss)
+            self.grad_norm_curve_.append(grad_norm)
+            self._check_divergence(
+                loss, self.loss_curve_[0], f"in epoch {self.n_iter_} (epoch 1 to now)"
+            )
+            val_loss = None if val is None else self._validate_epoch(*val)
+            if self.verbose:
+                val_text = "" if val_loss is None else f", validation loss = {val_loss:.6f}"
+                print(
+                    f"Epoch {self.n_iter_}: loss = {loss:.6f}{val_text}, "
+                    f"{time.perf_counter() - start_time:.2f} s"
+                )
+            if self._update_no_improvement_count(val is not None) and not incremental:
+                return
+        if not incremental:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
+                "and the optimization has not converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _check_same_network(self):
+        """A warm start or partial_fit must not change the shape of the network."""
+        fitted = self._layout
+        now = (self.cell, self.hidden_size, self.n_layers, self.activation)
+        then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation)
+        if now != then:
+            names = ("cell", "hidden_size", "n_layers", "activation")
+            changed = ", ".join(
+                f"{name}={b!r} (fitted with {a!r})"
+                for name, a, b in zip(names, then, now) if a != b
+            )
+            raise ValueError(
+                f"{type(self).__name__}: {changed}; warm_start and partial_fit continue "
+                "the fitted network and cannot change its shape. Set warm_start=False "
+                "(or use a new estimator) to fit a new network."
+            )
+
+    def _initialize(self, dtype):
+        self._rng = check_random_state(self.random_state)
+        self._layout = _network.Layout(
+            self.cell, self.n_features_per_step_, self.hidden_size, self.n_layers,
+            self.n_outputs_, self.activation,
+        )
+        self._theta = np.zeros(self._layout.size, dtype=dtype)
+        self._params = self._layout.params(self._theta)
+        _network.initialize(self._params, self._rng)
+        self.n_iter_, self.t_ = 0, 0
+        self.loss_curve_, self.grad_norm_curve_ = [], []
+        self._no_improvement_count = 0
+        self._optimizer = None
+
+    def _make_optimizer(self, solver=None):
+        """A fresh optimizer of ``solver`` (default: the ``solver`` parameter)."""
+        if (solver or self.solver) == "adam":
+            return AdamOptimizer(
+                self._theta, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            )
+        return SGDOptimizer(
+            self._theta, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+        )
+
+    def _make_or_update_optimizer(self, first_pass):
+        """Create the optimizer, or keep its state and take the current settings."""
+        wanted = AdamOptimizer if self.solver == "adam" else SGDOptimizer
+        if first_pass or not isinstance(self._optimizer, wanted):
+            self._optimizer = self._make_optimizer()
+        opt = self._optimizer
+        opt.learning_rate = self.learning_rate_init
+        if self.solver == "adam":
+            opt.beta_1, opt.beta_2, opt.epsilon = self.beta_1, self.beta_2, self.epsilon
+        else:
+            opt.momentum, opt.nesterov = self.momentum, self.nesterovs_momentum
+
+    def _run_epoch(self, X_tm, target, sample_weight):
+        """One pass over the data in mini-batches; returns (mean loss, mean grad norm).
+
+        ``sample_weight`` None means every sample weighs 1 (a shortcut).
+        """
+        n_samples = X_tm.shape[1]
+        batch_size = (
+            min(64, n_samples) if self.batch_size == "auto"
+            else min(self.batch_size, n_samples)
+        )
+        order = self._rng.permutation(n_samples) if self.shuffle else None
+        theta, params, loss_function = self._theta, self._params, type(self)._loss
+        mask = self._layout.weight_mask(theta.dtype) if self.alpha else None
+        alpha = self.alpha
+        workspaces = {}  # batch size -> buffers reused by every batch of that size
+        total_loss, total_weight, norms, first_loss = 0.0, 0.0, [], None
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            ws = workspaces.get(stop - start)
+            if ws is None:
+                ws = workspaces[stop - start] = _network.Workspace(
+                    self._layout, X_tm.shape[0], stop - start, theta.dtype
+                )
+            batch = slice(start, stop) if order is None else order[start:stop]
+            w = None
+            if sample_weight is None:  # every sample weighs 1
+                w_sum = float(stop - start)
+            else:
+                w = sample_weight[batch]
+                w_sum = float(w.sum())
+                if w_sum == 0.0:
+                    continue  # a batch of zero-weight samples carries no gradient
+            if order is None:
+                ws.X[...] = X_tm[:, batch]
+                ws.y[...] = target[batch]
+            else:
+                X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
+                target.take(batch, axis=0, out=ws.y, mode="clip")
+            y_hat, _ = _network.forward(params, ws.X, workspace=ws)
+            loss, d_y_hat = loss_function(y_hat, ws.y, w, w_sum, ws.err, ws.d_y_hat)
+            grads = _network.backward(params, ws, d_y_hat, self.bptt_steps)
+            if alpha:
+                weights = theta * mask  # the L2-penalised entries of theta
+                loss += 0.5 * alpha * float(np.dot(weights, theta)) / w_sum
+                weights *= alpha / w_sum
+                grads += weights  # d L2 / d W
+            norm = clip_grad_norm(grads, self.clip_grad_norm)
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                self._raise_diverged(
+                    f"the {'loss' if not math.isfinite(loss) else 'gradient norm'} "
+                    f"became non-finite in epoch {self.n_iter_ + 1}"
+                )
+            if self.n_iter_ == 0:  # a blow-up inside the very first epoch
+                first_loss = loss if first_loss is None else first_loss
+                self._check_divergence(loss, first_loss, "in epoch 1 (first batch to now)")
+            self._optimizer.update_params(theta, grads)
+            total_loss += loss * w_sum
+            total_weight += w_sum
+            norms.append(norm)
+        return total_loss / total_weight, float(np.mean(norms))
+
+    def _check_divergence(self, loss, start, where):
+        if loss > _DIVERGENCE_RATIO * max(start, self._baseline_loss):
+            self._raise_diverged(
+                f"the training loss grew from {start:.4g} to {loss:.4g} {where}, "
+                f"more than {_DIVERGENCE_RATIO:g} times ({self._baseline_text})"
+            )
+
+    def _raise_diverged(self, what):
+        self._theta[...] = self._best_theta
+        self._set_public_attributes()
+        raise ValueError(
+            f"{type(self).__name__} diverged: {what}. Use a smaller learning_rate_init "
+            f"(now {self.learning_rate_init}) or clip the gradient with "
+            f"clip_grad_norm (now {self.clip_grad_norm}), and scale the inputs "
+            "(e.g. with StandardScaler)."
+        )
+
+    def _validate_epoch(self, X, target, y, sample_weight):
+        """Loss and score on the validation tail (batch-first X); returns the loss."""
+        y_hat = _network.predict(self._params, X, _PREDICT_CHUNK)
+        val_loss, _ = type(self)._loss(y_hat, target, sample_weight, float(sample_weight.sum()))
+        self.validation_loss_curve_.append(val_loss)
+        self.validation_scores_.append(float(self._validation_score(y_hat, y, sample_weight)))
+        return val_loss
+
+    def _update_no_improvement_count(self, use_validation):
+        """Track the best epoch; True when training should stop."""
+        if use_validation:
+            score = self.validation_scores_[-1]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_theta[...] = self._theta
+        else:
+            if self.loss_ > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_ < self.best_loss_:
+                self.best_loss_ = self.loss_
+                self._best_theta[...] = self._theta
+        return self._no_improvement_count > self.n_iter_no_change
+
+    def _set_public_attributes(self):
+        p = self._params
+        self.input_weights_ = list(p.W_xh)  # views: the optimizer updates them
+        self.recurrent_weights_ = list(p.W_hh)
+        self.hidden_biases_ = list(p.b_h)
+        has_b_hn = "b_hn" in self._layout.extra_names()
+        self.recurrent_biases_ = [layer.b_hn for layer in p.layers] if has_b_hn else None
+        self.output_weights_, self.output_bias_ = self._output_layer(p.W_hy, p.b_y)
+
+    # ------------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        from . import __version__
+
+        state = dict(super().__getstate__(), _skrnn_version=__version__)
+        state.pop("_params", None)  # views of _theta: rebuilt on unpickling
+        return state
+
+    def __setstate__(self, state):
+        from . import __version__
+        from .exceptions import InconsistentVersionWarning
+
+        state = dict(state)
+        pickled_version = state.pop("_skrnn_version", "unknown")
+        if pickled_version != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_version=__version__,
+                    original_version=pickled_version,
+                )
+            )
+        super().__setstate__(state)
+        if "_theta" in self.__dict__:
+            # pickling copies views; make the public weights views of _theta again
+            self._params = self._layout.params(self._theta)
+            self._set_public_attributes()

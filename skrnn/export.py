@@ -1,0 +1,160 @@
+"""Export a fitted skrnn estimator to PyTorch, exactly.
+
+``predict`` is the forward pass of the public attributes, and every cell has
+PyTorch's equations with the gate blocks in PyTorch's order, so the export is
+a transpose of each weight matrix and a split of the biases:
+
+=====================  ==========================================================
+``rnn.weight_ih_l{k}``  ``input_weights_[k].T``, shape (G * hidden_size, n_in_k)
+``rnn.weight_hh_l{k}``  ``recurrent_weights_[k].T``, shape (G * hidden_size, hidden_size)
+``rnn.bias_ih_l{k}``    ``hidden_biases_[k]``
+``rnn.bias_hh_l{k}``    zeros; for GRU ``[0 | 0 | recurrent_biases_[k]]``
+``linear.weight``       ``output_weights_.T``, shape (n_outputs, hidden_size)
+``linear.bias``         ``output_bias_``
+=====================  ==========================================================
+
+for ``torch.nn.RNN`` (``nonlinearity=activation``), ``torch.nn.GRU`` or
+``torch.nn.LSTM`` with ``batch_first=True`` and ``num_layers=n_layers``, and a
+``torch.nn.Linear(hidden_size, n_outputs_)`` on the last step's output. The
+read-out is in the units of ``y`` (a regressor's target standardisation is
+folded into it).
+
+torch is imported only by :func:`to_torch`; :func:`torch_state_dict` needs
+NumPy only.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skrnn import RNNRegressor
+>>> from skrnn.export import torch_state_dict
+>>> rng = np.random.RandomState(0)
+>>> X = rng.normal(size=(100, 5, 2))
+>>> model = RNNRegressor(cell="lstm", hidden_size=4, random_state=0)
+>>> model = model.fit(X, X[:, -1, 0])  # LSTM: 4 gate blocks [i | f | g | o] of 4 units
+>>> for key, value in torch_state_dict(model).items():
+...     print(key, value.shape)
+rnn.weight_ih_l0 (16, 2)
+rnn.weight_hh_l0 (16, 4)
+rnn.bias_ih_l0 (16,)
+rnn.bias_hh_l0 (16,)
+linear.weight (1, 4)
+linear.bias (1,)
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["torch_state_dict", "to_torch"]
+
+
+def torch_state_dict(estimator):
+    """The fitted weights under PyTorch's names, as NumPy arrays.
+
+    Parameters
+    ----------
+    estimator : RNNRegressor
+        A fitted estimator.
+
+    Returns
+    -------
+    state_dict : dict of str to ndarray
+        Keys ``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}``, ``rnn.bias_ih_l{k}``,
+        ``rnn.bias_hh_l{k}`` for each layer ``k``, ``linear.weight`` and
+        ``linear.bias``; C-contiguous copies in the model's dtype, loadable
+        (after ``torch.from_numpy``) into the modules described in
+        :mod:`skrnn.export`.
+    """
+    check_is_fitted(estimator)
+    cell = estimator._layout.cell
+    b_hn = estimator.recurrent_biases_ or [None] * estimator.n_layers
+    state = {}
+    for k in range(estimator.n_layers):
+        layer = SimpleNamespace(b_h=estimator.hidden_biases_[k], b_hn=b_hn[k])
+        bias_ih, bias_hh = cell.torch_biases(layer)
+        state[f"rnn.weight_ih_l{k}"] = estimator.input_weights_[k].T
+        state[f"rnn.weight_hh_l{k}"] = estimator.recurrent_weights_[k].T
+        state[f"rnn.bias_ih_l{k}"] = bias_ih
+        state[f"rnn.bias_hh_l{k}"] = bias_hh
+    state["linear.weight"] = estimator.output_weights_.T
+    state["linear.bias"] = estimator.output_bias_
+    return {key: np.array(value, order="C") for key, value in state.items()}
+
+
+def to_torch(estimator):
+    """The fitted estimator as a ``torch.nn.Module`` that predicts what it predicts.
+
+    Parameters
+    ----------
+    estimator : RNNRegressor
+        A fitted estimator.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        Maps a tensor of shape ``(n_samples, n_steps, n_features_per_step_)``,
+        in the model's dtype, to ``estimator.predict``'s values (shape
+        ``(n_samples,)`` when ``y`` was 1-D, else ``(n_samples, n_outputs_)``).
+        Its submodules are ``rnn`` (``torch.nn.RNN``, ``GRU`` or ``LSTM``) and
+        ``linear``; its ``state_dict()`` has the keys of :func:`torch_state_dict`.
+
+    Raises
+    ------
+    ImportError
+        If PyTorch is not installed.
+    """
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            "skrnn.export.to_torch needs PyTorch, which skrnn does not install: "
+            "pip install torch (or use torch_state_dict, which needs NumPy only)."
+        ) from exc
+    state = torch_state_dict(estimator)
+    dtype = torch.float32 if estimator.output_weights_.dtype == np.float32 else torch.float64
+    rnn_class = getattr(torch.nn, estimator._layout.cell.TORCH_MODULE)
+    kwargs = {"nonlinearity": estimator.activation} if rnn_class is torch.nn.RNN else {}
+    module = _torch_model_class()(
+        rnn_class(
+            estimator.n_features_per_step_, estimator.hidden_size,
+            num_layers=estimator.n_layers, batch_first=True, dtype=dtype, **kwargs,
+        ),
+        torch.nn.Linear(estimator.hidden_size, estimator.n_outputs_, dtype=dtype),
+        squeeze=getattr(estimator, "_y_ndim", 2) == 1,
+    )
+    module.load_state_dict({key: torch.from_numpy(value) for key, value in state.items()})
+    return module.eval()
+
+
+def __getattr__(name):
+    # TorchModel subclasses torch.nn.Module, so it is built on first use: skrnn
+    # never imports torch unless asked to
+    if name == "TorchModel":
+        return _torch_model_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_TORCH_MODEL = None
+
+
+def _torch_model_class():
+    global _TORCH_MODEL
+    if _TORCH_MODEL is None:
+        import torch
+
+        class TorchModel(torch.nn.Module):
+            """A recurrent module, then a linear read-out of its last step."""
+
+            def __init__(self, rnn, linear, squeeze=False):
+                super().__init__()
+                self.rnn, self.linear, self.squeeze = rnn, linear, squeeze
+
+            def forward(self, X):
+                out, _ = self.rnn(X)
+                y = self.linear(out[:, -1])
+                return y.squeeze(-1) if self.squeeze else y
+
+        TorchModel.__module__ = __name__
+        _TORCH_MODEL = TorchModel
+    return _TORCH_MODEL
