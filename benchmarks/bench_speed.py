@@ -1,26 +1,32 @@
-"""Training and prediction throughput of RNNRegressor against torch.nn.RNN.
+"""Training and prediction throughput of RNNRegressor against torch.nn.RNN, GRU and LSTM.
 
     pip install -e ".[bench]"
-    python benchmarks/bench_speed.py [--quick]
+    python benchmarks/bench_speed.py [--quick] [--cells elman gru lstm] [--plot]
 
-For every size (hidden, steps, batch, features) and dtype, one epoch of
+For every cell, size (hidden, steps, batch, features) and dtype, one epoch of
 mini-batch training (forward, BPTT, gradient clipping, Adam step) of
-``RNNRegressor.partial_fit`` — the estimator's public path, validation
-included — is timed against the same epoch of ``torch.nn.RNN`` +
-``torch.nn.Linear`` + ``torch.optim.Adam`` + ``clip_grad_norm_``, with the same
-sizes, batch size and shuffling, in the same process, alternating runs. The
-medians and their ratio (torch time / skrnn time: above 1 means skrnn is
-faster) are printed as a markdown table and written to
-``benchmarks/results/speed.json``; ``--plot`` also draws
-``benchmarks/results/speed.png``. torch runs with as many threads as NumPy's BLAS.
+``RNNRegressor(cell=...).partial_fit`` — the estimator's public path,
+validation included — is timed against the same epoch of the cell's torch
+counterpart, the module with the same equations (``cell="elman"``:
+``torch.nn.RNN``, ``"gru"``: ``torch.nn.GRU``, ``"lstm"``: ``torch.nn.LSTM``),
+with ``torch.nn.Linear`` + ``torch.optim.Adam`` + ``clip_grad_norm_``, the
+same sizes, data, batch size and shuffling, in the same process, alternating
+runs. The medians and their ratio (torch time / skrnn time: above 1 means skrnn
+is faster) are printed as a markdown table and written to
+``benchmarks/results/speed.json``, one row per cell, dtype and size; ``--plot``
+also draws ``benchmarks/results/speed.png``. torch runs with as many threads as
+NumPy's BLAS. ``--cells`` restricts the comparison to some cells (default: all
+three); ``--quick`` takes 3 repeats instead of 7.
 
-Two more figures: the speed-up over a loop-per-window NumPy RNN trained as the
-seed tutorial trains (``_naive.py``, one sequence at a time), and the GFLOP/s
-that the recurrent matrix products reach at hidden 256 / batch 256 against a
-plain large ``A @ B``.
+Two more figures, for the Elman cell only (measured whatever ``--cells`` says):
+the speed-up over a loop-per-window NumPy RNN trained as the seed tutorial
+trains (``_naive.py``, one sequence at a time), and the GFLOP/s that the
+recurrent matrix products reach at hidden 256 / batch 256 against a plain large
+``A @ B``.
 """
 
 import argparse
+import itertools
 import time
 import warnings
 
@@ -39,6 +45,9 @@ SIZES = [  # hidden, steps, batch, features
     (256, 64, 256, 16),
 ]
 
+# skrnn's cell -> the torch.nn module with the same equations and gate order
+TORCH_MODULES = {"elman": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
 
 def n_windows_for(hidden, steps, batch):
     """Enough windows for a measurable epoch, few enough to keep the run short."""
@@ -50,9 +59,9 @@ def blas_threads():
     return max((i.get("num_threads", 1) for i in threadpool_info()), default=1)
 
 
-def skrnn_epoch(X, y, hidden, batch, dtype):
+def skrnn_epoch(X, y, hidden, batch, dtype, cell="elman"):
     model = RNNRegressor(
-        hidden_size=hidden, batch_size=batch, max_iter=1, early_stopping=False,
+        cell=cell, hidden_size=hidden, batch_size=batch, max_iter=1, early_stopping=False,
         learning_rate_init=1e-3, alpha=0.0, clip_grad_norm=5.0, random_state=0,
     )
     model.partial_fit(X, y)  # warm-up and initialisation
@@ -66,12 +75,13 @@ def skrnn_epoch(X, y, hidden, batch, dtype):
     return epoch, predict
 
 
-def torch_epoch(X, y, hidden, batch, dtype):
+def torch_epoch(X, y, hidden, batch, dtype, cell="elman"):
     import torch
 
     torch_dtype = torch.float32 if dtype == np.float32 else torch.float64
     torch.manual_seed(0)
-    rnn = torch.nn.RNN(X.shape[2], hidden, batch_first=True, dtype=torch_dtype)
+    module = getattr(torch.nn, TORCH_MODULES[cell])
+    rnn = module(X.shape[2], hidden, batch_first=True, dtype=torch_dtype)
     linear = torch.nn.Linear(hidden, 1, dtype=torch_dtype)
     params = list(rnn.parameters()) + list(linear.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
@@ -84,7 +94,7 @@ def torch_epoch(X, y, hidden, batch, dtype):
         for start in range(0, Xt.shape[0], batch):
             idx = order[start : start + batch]
             opt.zero_grad()
-            out, _ = rnn(Xt[idx])
+            out, _ = rnn(Xt[idx])  # for LSTM, _ is (h, c)
             loss = torch.nn.functional.mse_loss(linear(out[:, -1]), yt[idx]) / 2
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -125,55 +135,67 @@ def pair_ratios(times):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats instead of 7")
+    parser.add_argument(
+        "--cells", nargs="+", choices=list(TORCH_MODULES), default=list(TORCH_MODULES),
+        metavar="CELL",
+        help="cells to compare with their torch counterpart: any of elman, gru, lstm "
+        "(default: all three)",
+    )
     parser.add_argument("--plot", action="store_true", help="draw results/speed.png")
     args = parser.parse_args()
+    cells = list(dict.fromkeys(args.cells))  # de-duplicated, in the order given
     import torch
 
     threads = blas_threads()
     torch.set_num_threads(threads)
     repeats = 3 if args.quick else 7
     rows = []
-    for dtype in (np.float32, np.float64):
-        for hidden, steps, batch, features in SIZES:
-            rng = np.random.RandomState(0)
-            n = n_windows_for(hidden, steps, batch)
-            X = rng.normal(size=(n, steps, features)).astype(dtype)
-            y = (X[:, -1, 0] + 0.1 * rng.normal(size=n)).astype(dtype)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                s_fit, s_pred = skrnn_epoch(X, y, hidden, batch, dtype)
-                t_fit, t_pred = torch_epoch(X, y, hidden, batch, dtype)
-                fit_times = []
-                s_fit_t, t_fit_t = alternate([s_fit, t_fit], repeats, fit_times)
-                s_pred_t, t_pred_t = alternate([s_pred, t_pred], repeats)
-            row = dict(
-                dtype=np.dtype(dtype).name, hidden=hidden, steps=steps, batch=batch,
-                features=features, n_windows=n,
-                skrnn_train_windows_per_s=n / s_fit_t, torch_train_windows_per_s=n / t_fit_t,
-                train_ratio=t_fit_t / s_fit_t,
-                train_pair_ratios=pair_ratios(fit_times),
-                skrnn_train_seconds=fit_times[0], torch_train_seconds=fit_times[1],
-                skrnn_predict_windows_per_s=n / s_pred_t,
-                torch_predict_windows_per_s=n / t_pred_t,
-                predict_ratio=t_pred_t / s_pred_t,
-            )
-            rows.append(row)
-            print(
-                f"{row['dtype']} h={hidden} T={steps} B={batch} F={features}: "
-                f"train x{row['train_ratio']:.2f} (pairs {row['train_pair_ratios'][0]:.2f}-"
-                f"{row['train_pair_ratios'][1]:.2f}), predict x{row['predict_ratio']:.2f}",
-                flush=True,
-            )
+    for cell, dtype, (hidden, steps, batch, features) in itertools.product(
+        cells, (np.float32, np.float64), SIZES
+    ):
+        # the same windows for every cell, so that rows differ only in the cell
+        rng = np.random.RandomState(0)
+        n = n_windows_for(hidden, steps, batch)
+        X = rng.normal(size=(n, steps, features)).astype(dtype)
+        y = (X[:, -1, 0] + 0.1 * rng.normal(size=n)).astype(dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s_fit, s_pred = skrnn_epoch(X, y, hidden, batch, dtype, cell)
+            t_fit, t_pred = torch_epoch(X, y, hidden, batch, dtype, cell)
+            fit_times = []
+            s_fit_t, t_fit_t = alternate([s_fit, t_fit], repeats, fit_times)
+            s_pred_t, t_pred_t = alternate([s_pred, t_pred], repeats)
+        row = dict(
+            cell=cell, torch_module=f"torch.nn.{TORCH_MODULES[cell]}",
+            dtype=np.dtype(dtype).name, hidden=hidden, steps=steps, batch=batch,
+            features=features, n_windows=n,
+            skrnn_train_windows_per_s=n / s_fit_t, torch_train_windows_per_s=n / t_fit_t,
+            train_ratio=t_fit_t / s_fit_t,
+            train_pair_ratios=pair_ratios(fit_times),
+            skrnn_train_seconds=fit_times[0], torch_train_seconds=fit_times[1],
+            skrnn_predict_windows_per_s=n / s_pred_t,
+            torch_predict_windows_per_s=n / t_pred_t,
+            predict_ratio=t_pred_t / s_pred_t,
+        )
+        rows.append(row)
+        print(
+            f"{cell} vs {row['torch_module']} {row['dtype']} h={hidden} T={steps} B={batch} "
+            f"F={features}: train x{row['train_ratio']:.2f} "
+            f"(pairs {row['train_pair_ratios'][0]:.2f}-{row['train_pair_ratios'][1]:.2f}), "
+            f"predict x{row['predict_ratio']:.2f}",
+            flush=True,
+        )
     info = machine_info(extra=dict(torch=torch.__version__, torch_threads=torch.get_num_threads()))
     lines = [
-        "| dtype | hidden | steps | batch | feat | skrnn train win/s | torch train win/s "
-        "| train ratio | pairs min-max | skrnn predict win/s | torch predict win/s "
-        "| predict ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| cell | dtype | hidden | steps | batch | feat | skrnn train win/s "
+        "| torch train win/s | train ratio | pairs min-max | skrnn predict win/s "
+        "| torch predict win/s | predict ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['dtype']} | {r['hidden']} | {r['steps']} | {r['batch']} | {r['features']} "
+            f"| {r['cell']} | {r['dtype']} | {r['hidden']} | {r['steps']} | {r['batch']} "
+            f"| {r['features']} "
             f"| {r['skrnn_train_windows_per_s']:,.0f} | {r['torch_train_windows_per_s']:,.0f} "
             f"| **{r['train_ratio']:.2f}×** "
             f"| {r['train_pair_ratios'][0]:.1f}–{r['train_pair_ratios'][1]:.1f}× "
@@ -184,8 +206,8 @@ def main():
     print("\n".join(lines))
     naive = naive_speedups(repeats)
     gflops = recurrent_gflops(repeats)
-    write_results("speed", dict(machine=info, rows=rows, naive=naive, gflops=gflops,
-                                repeats=repeats))
+    write_results("speed", dict(machine=info, cells=cells, rows=rows, naive=naive,
+                                gflops=gflops, repeats=repeats))
     if args.plot:
         plot(rows)
 
@@ -269,16 +291,24 @@ def plot(rows):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for dtype in ("float32", "float64"):
-        sel = [r for r in rows if r["dtype"] == dtype]
-        labels = [f"h{r['hidden']} T{r['steps']} B{r['batch']}" for r in sel]
-        ax.plot(labels, [r["train_ratio"] for r in sel], "o-", label=f"training, {dtype}")
-        ax.plot(labels, [r["predict_ratio"] for r in sel], "s--", label=f"prediction, {dtype}")
-    ax.axhline(1.0, color="grey", lw=0.8)
-    ax.set_yscale("log")
-    ax.set(ylabel="throughput skrnn / torch", title="RNNRegressor vs torch.nn.RNN (CPU)")
-    ax.legend()
+    cells = list(dict.fromkeys(r.get("cell", "elman") for r in rows))
+    fig, axes = plt.subplots(
+        1, len(cells), figsize=(4.2 * len(cells) + 1, 4), sharey=True, squeeze=False
+    )
+    for ax, cell in zip(axes[0], cells):
+        for dtype in ("float32", "float64"):
+            sel = [r for r in rows if r["dtype"] == dtype and r.get("cell", "elman") == cell]
+            labels = [f"h{r['hidden']} T{r['steps']} B{r['batch']}" for r in sel]
+            ax.plot(labels, [r["train_ratio"] for r in sel], "o-", label=f"training, {dtype}")
+            ax.plot(labels, [r["predict_ratio"] for r in sel], "s--",
+                    label=f"prediction, {dtype}")
+        ax.axhline(1.0, color="grey", lw=0.8)
+        ax.set_yscale("log")
+        ax.set_title(f"{cell} vs torch.nn.{TORCH_MODULES[cell]}")
+        ax.tick_params(axis="x", labelrotation=30)
+    axes[0][0].set_ylabel("throughput skrnn / torch")
+    axes[0][0].legend(fontsize="small")
+    fig.suptitle("RNNRegressor against torch (CPU)")
     fig.tight_layout()
     fig.savefig(RESULTS / "speed.png", dpi=100)
 

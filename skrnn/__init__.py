@@ -1,6 +1,6 @@
 """skrnn: a NumPy recurrent neural network with the scikit-learn estimator API."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from . import datasets, exceptions, export, incremental, persistence  # noqa: E402
 from ._regressor import RNNRegressor  # noqa: E402

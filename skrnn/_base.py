@@ -97,23 +97,27 @@ class BaseRNN(BaseEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-    def _raw_output(self, X):
-        """The network's output for ``X``: the forward pass of the public attributes."""
-        check_is_fitted(self)
-        X3 = self._validate_X(X, reset=False)
-        params = _network.Params.from_arrays(
+    def _public_params(self):
+        """The network of the public attributes (what ``predict`` and the export read)."""
+        return _network.Params.from_arrays(
             self._layout,
             [
                 dict(W_xh=W_xh, b_h=b_h, W_hh=W_hh, b_hn=b_hn)
                 for W_xh, b_h, W_hh, b_hn in zip(
                     self.input_weights_, self.hidden_biases_, self.recurrent_weights_,
-                    self.recurrent_biases_ or [None] * self.n_layers,
+                    self.recurrent_biases_ or [None] * len(self.input_weights_),
                 )
             ],
             self.output_weights_, self.output_bias_,
         )
+
+    def _raw_output(self, X):
+        """The network's output for ``X``: the forward pass of the public attributes."""
+        check_is_fitted(self)
+        X3 = self._validate_X(X, reset=False)
         y_hat = _network.predict(
-            params, X3.astype(self.output_weights_.dtype, copy=False), _PREDICT_CHUNK
+            self._public_params(), X3.astype(self.output_weights_.dtype, copy=False),
+            _PREDICT_CHUNK,
         )
         if not np.isfinite(y_hat).all():
             n_bad = int(np.count_nonzero(~np.isfinite(y_hat).all(axis=1)))
@@ -411,9 +415,9 @@ class BaseRNN(BaseEstimator):
             else:
                 X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
                 target.take(batch, axis=0, out=ws.y, mode="clip")
-            y_hat, _ = _network.forward(params, ws.X, workspace=ws)
+            y_hat, pass_ws = _network.forward(params, ws.X, workspace=ws)
             loss, d_y_hat = loss_function(y_hat, ws.y, w, w_sum, ws.err, ws.d_y_hat)
-            grads = _network.backward(params, ws, d_y_hat, self.bptt_steps)
+            grads = _network.backward(params, pass_ws, d_y_hat, self.bptt_steps)
             if alpha:
                 weights = theta * mask  # the L2-penalised entries of theta
                 loss += 0.5 * alpha * float(np.dot(weights, theta)) / w_sum

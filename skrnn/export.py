@@ -4,14 +4,12 @@
 PyTorch's equations with the gate blocks in PyTorch's order, so the export is
 a transpose of each weight matrix and a split of the biases:
 
-=====================  ==========================================================
-``rnn.weight_ih_l{k}``  ``input_weights_[k].T``, shape (G * hidden_size, n_in_k)
-``rnn.weight_hh_l{k}``  ``recurrent_weights_[k].T``, shape (G * hidden_size, hidden_size)
-``rnn.bias_ih_l{k}``    ``hidden_biases_[k]``
-``rnn.bias_hh_l{k}``    zeros; for GRU ``[0 | 0 | recurrent_biases_[k]]``
-``linear.weight``       ``output_weights_.T``, shape (n_outputs, hidden_size)
-``linear.bias``         ``output_bias_``
-=====================  ==========================================================
+- ``rnn.weight_ih_l{k}`` = ``input_weights_[k].T``, shape (G * hidden_size, n_in_k)
+- ``rnn.weight_hh_l{k}`` = ``recurrent_weights_[k].T``, shape (G * hidden_size, hidden_size)
+- ``rnn.bias_ih_l{k}`` = ``hidden_biases_[k]``
+- ``rnn.bias_hh_l{k}`` = zeros; for GRU ``[0 | 0 | recurrent_biases_[k]]``
+- ``linear.weight`` = ``output_weights_.T``, shape (n_outputs, hidden_size)
+- ``linear.bias`` = ``output_bias_``
 
 for ``torch.nn.RNN`` (``nonlinearity=activation``), ``torch.nn.GRU`` or
 ``torch.nn.LSTM`` with ``batch_first=True`` and ``num_layers=n_layers``, and a
@@ -41,8 +39,6 @@ linear.weight (1, 4)
 linear.bias (1,)
 """
 
-from types import SimpleNamespace
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -67,19 +63,7 @@ def torch_state_dict(estimator):
         :mod:`skrnn.export`.
     """
     check_is_fitted(estimator)
-    cell = estimator._layout.cell
-    b_hn = estimator.recurrent_biases_ or [None] * estimator.n_layers
-    state = {}
-    for k in range(estimator.n_layers):
-        layer = SimpleNamespace(b_h=estimator.hidden_biases_[k], b_hn=b_hn[k])
-        bias_ih, bias_hh = cell.torch_biases(layer)
-        state[f"rnn.weight_ih_l{k}"] = estimator.input_weights_[k].T
-        state[f"rnn.weight_hh_l{k}"] = estimator.recurrent_weights_[k].T
-        state[f"rnn.bias_ih_l{k}"] = bias_ih
-        state[f"rnn.bias_hh_l{k}"] = bias_hh
-    state["linear.weight"] = estimator.output_weights_.T
-    state["linear.bias"] = estimator.output_bias_
-    return {key: np.array(value, order="C") for key, value in state.items()}
+    return state_dict_of(estimator._public_params())
 
 
 def to_torch(estimator):
@@ -104,6 +88,44 @@ def to_torch(estimator):
     ImportError
         If PyTorch is not installed.
     """
+    check_is_fitted(estimator)
+    torch = _import_torch()
+    params = estimator._public_params()
+    dtype = torch.float32 if params.W_hy.dtype == np.float32 else torch.float64
+    module = torch_module(params.layout, dtype, squeeze=estimator._y_ndim == 1)
+    module.load_state_dict(
+        {key: torch.from_numpy(value) for key, value in state_dict_of(params).items()}
+    )
+    return module.eval()
+
+
+def state_dict_of(params):
+    """:func:`torch_state_dict` of a :class:`skrnn._network.Params` (for tests)."""
+    cell = params.layout.cell
+    state = {}
+    for k, layer in enumerate(params.layers):
+        bias_ih, bias_hh = cell.torch_biases(layer)
+        state[f"rnn.weight_ih_l{k}"] = layer.W_xh.T
+        state[f"rnn.weight_hh_l{k}"] = layer.W_hh.T
+        state[f"rnn.bias_ih_l{k}"] = bias_ih
+        state[f"rnn.bias_hh_l{k}"] = bias_hh
+    state["linear.weight"] = params.W_hy.T
+    state["linear.bias"] = params.b_y
+    return {key: np.array(value, order="C") for key, value in state.items()}
+
+
+def torch_module(layout, dtype, squeeze=False):
+    """An untrained torch module with the shape of ``layout`` (a :class:`~skrnn._network.Layout`)."""
+    torch = _import_torch()
+    rnn_class = getattr(torch.nn, layout.cell.TORCH_MODULE)
+    kwargs = {"nonlinearity": layout.activation} if rnn_class is torch.nn.RNN else {}
+    rnn = rnn_class(layout.n_inputs, layout.hidden_size, num_layers=layout.n_layers,
+                    batch_first=True, dtype=dtype, **kwargs)
+    linear = torch.nn.Linear(layout.hidden_size, layout.n_outputs, dtype=dtype)
+    return _torch_model_class()(rnn, linear, squeeze=squeeze)
+
+
+def _import_torch():
     try:
         import torch
     except ImportError as exc:
@@ -111,20 +133,7 @@ def to_torch(estimator):
             "skrnn.export.to_torch needs PyTorch, which skrnn does not install: "
             "pip install torch (or use torch_state_dict, which needs NumPy only)."
         ) from exc
-    state = torch_state_dict(estimator)
-    dtype = torch.float32 if estimator.output_weights_.dtype == np.float32 else torch.float64
-    rnn_class = getattr(torch.nn, estimator._layout.cell.TORCH_MODULE)
-    kwargs = {"nonlinearity": estimator.activation} if rnn_class is torch.nn.RNN else {}
-    module = _torch_model_class()(
-        rnn_class(
-            estimator.n_features_per_step_, estimator.hidden_size,
-            num_layers=estimator.n_layers, batch_first=True, dtype=dtype, **kwargs,
-        ),
-        torch.nn.Linear(estimator.hidden_size, estimator.n_outputs_, dtype=dtype),
-        squeeze=getattr(estimator, "_y_ndim", 2) == 1,
-    )
-    module.load_state_dict({key: torch.from_numpy(value) for key, value in state.items()})
-    return module.eval()
+    return torch
 
 
 def __getattr__(name):

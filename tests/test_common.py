@@ -20,6 +20,8 @@ ESTIMATORS = [
     # other seeds give 1e-15 to 1e-9). test_regressor checks that equivalence at the
     # current default directly, over a span where rounding cannot grow.
     RNNRegressor(activation="relu", hidden_size=16, alpha=1e-4),
+    RNNRegressor(cell="gru"),
+    RNNRegressor(cell="lstm", n_layers=2),
     SequenceWindower(),
     SequenceWindower(window_length=3, padding="zeros", flatten=True),
 ]

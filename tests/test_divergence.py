@@ -12,7 +12,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from skrnn import RNNRegressor, _recurrence
+from skrnn import RNNRegressor, _network
 from skrnn._optimizers import SGDOptimizer, clip_grad_norm
 
 QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
@@ -86,6 +86,20 @@ def test_absurd_learning_rate_without_clipping_raises_in_the_epoch_it_diverges(
     assert np.all(np.isfinite(model.predict(X)))
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_gated_cells_diverging_raise_and_keep_a_usable_model(cell, solver):
+    """Gated states are bounded (|h| < 1), so a blow-up shows in the read-out's loss."""
+    X, y = delayed_copy()
+    model = RNNRegressor(cell=cell, solver=solver, learning_rate_init=50.0,
+                         clip_grad_norm=None, random_state=0, max_iter=50, **QUIET)
+    with pytest.raises(ValueError, match=r"RNNRegressor diverged: the training loss grew"):
+        model.fit(X, y)
+    assert model.n_iter_ < 5
+    assert np.all(np.isfinite(model._theta)) and np.all(np.isfinite(model.predict(X)))
+
+
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_absurd_learning_rate_with_clipping_stays_finite(solver, activation, record_property):
@@ -143,8 +157,8 @@ def positive_network(rho, n_steps_unused=None, hidden_size=8, seed=0):
     the recurrence is linear: the states grow like ``rho ** t`` (Perron-Frobenius).
     """
     rng = np.random.RandomState(seed)
-    p = _recurrence.Params(np.zeros(_recurrence.Params.size(1, hidden_size, 1, 1)),
-                           1, hidden_size, 1, 1)
+    layout = _network.Layout("elman", 1, hidden_size, 1, 1, "relu")
+    p = layout.params(np.zeros(layout.size))
     Q = rng.uniform(0.0, 1.0, size=(hidden_size, hidden_size))
     p.W_hh[0][...] = rho * Q / np.max(np.abs(np.linalg.eigvals(Q)))
     p.W_xh[0][...] = rng.uniform(0.0, 0.5, size=(1, hidden_size))
@@ -154,9 +168,9 @@ def positive_network(rho, n_steps_unused=None, hidden_size=8, seed=0):
 
 def gradient_norm(p, n_steps, activation="relu", seed=1, n_samples=16):
     X = np.abs(np.random.RandomState(seed).normal(size=(n_steps, n_samples, 1)))
-    _, states = _recurrence.forward(p, X, activation)
+    _, ws = _network.forward(p, X)
     d_y_hat = np.full((n_samples, 1), 1.0 / n_samples)
-    return _recurrence.backward(p, X, states, d_y_hat, activation)
+    return _network.backward(p, ws, d_y_hat)
 
 
 def test_exploding_gradients_grow_with_sequence_length_and_clipping_bounds_the_step(
@@ -235,16 +249,16 @@ def test_vanishing_gradients_from_early_steps(record_property):
     """
     hidden, n_steps, n_samples = 8, 200, 4
     rng = np.random.RandomState(0)
-    size = _recurrence.Params.size(1, hidden, 1, 1)
-    p = _recurrence.Params(rng.uniform(-0.01, 0.01, size), 1, hidden, 1, 1)
+    layout = _network.Layout("elman", 1, hidden, 1, 1, "tanh")
+    p = layout.params(rng.uniform(-0.01, 0.01, layout.size))
     d_y_hat = np.full((n_samples, 1), 1.0 / n_samples)
     back = [1, 2, 5, 10, 20, 50, 100, 150, 200]
     contribution = []
     for k in back:
         X = np.zeros((n_steps, n_samples, 1))
         X[n_steps - k] = 1.0  # one input, k steps before the end
-        _, states = _recurrence.forward(p, X, "tanh")
-        grads = p.like(_recurrence.backward(p, X, states, d_y_hat, "tanh"))
+        _, ws = _network.forward(p, X)
+        grads = p.like(_network.backward(p, ws, d_y_hat))
         contribution.append(float(np.linalg.norm(grads.W_xh[0])))
     record_property("W_xh_grad_by_steps_back", dict(zip(back, contribution)))
     assert contribution[0] > 1e-3
@@ -257,31 +271,32 @@ def test_vanishing_gradients_from_early_steps(record_property):
     # truncated BPTT to 10 steps changes the W_xh gradient of a full sequence
     # by less than the rounding of the sum: the far past carried nothing
     X = rng.normal(size=(n_steps, n_samples, 1))
-    _, states = _recurrence.forward(p, X, "tanh")
-    full = p.like(_recurrence.backward(p, X, states, d_y_hat, "tanh"))
-    short = p.like(_recurrence.backward(p, X, states, d_y_hat, "tanh", bptt_steps=10))
+    _, ws = _network.forward(p, X)
+    full = p.like(_network.backward(p, ws, d_y_hat).copy())
+    short = p.like(_network.backward(p, ws, d_y_hat, bptt_steps=10))
     np.testing.assert_allclose(short.W_xh[0], full.W_xh[0], rtol=1e-12, atol=0)
 
 
 # ----------------------------------------------------------------- interruption
 
 
-def test_keyboard_interrupt_with_early_stopping_keeps_the_best_validation_weights(monkeypatch):
+def test_keyboard_interrupt_with_early_stopping_keeps_the_best_validation_weights(
+    monkeypatch, wrap_network,
+):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 6, 1))
     y = X[:, -2, 0]
     model = RNNRegressor(early_stopping=True, validation_fraction=0.2, batch_size=40,
                          max_iter=50, n_iter_no_change=50, random_state=0)
-    real_backward = _recurrence.backward
     calls = []
 
-    def interrupted_backward(*args, **kwargs):
+    def interrupted_backward(real_backward, *args, **kwargs):
         calls.append(1)
         if len(calls) == 4 * 8 + 3:  # 160 training rows = 4 batches; in epoch 9
             raise KeyboardInterrupt
         return real_backward(*args, **kwargs)
 
-    monkeypatch.setattr(_recurrence, "backward", interrupted_backward)
+    wrap_network(backward=interrupted_backward)
     with pytest.warns(UserWarning, match="interrupted.*best weights"):
         model.fit(X, y)
     assert model.n_iter_ == 8 and len(model.validation_scores_) == 8
@@ -300,15 +315,16 @@ def test_keyboard_interrupt_with_early_stopping_keeps_the_best_validation_weight
     assert model.n_iter_ == 10 and np.all(np.isfinite(model.predict(X)))
 
 
-def test_keyboard_interrupt_in_the_first_epoch_leaves_the_initial_model(monkeypatch):
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+def test_keyboard_interrupt_in_the_first_epoch_leaves_the_initial_model(wrap_network, cell):
     X, y = delayed_copy(n_samples=1000, n_steps=5)  # early_stopping="auto" is on
 
-    def interrupted_backward(*args, **kwargs):
+    def interrupted_backward(real_backward, *args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_recurrence, "backward", interrupted_backward)
+    wrap_network(backward=interrupted_backward)
     with pytest.warns(UserWarning, match="interrupted"):
-        model = RNNRegressor(random_state=0).fit(X, y)
+        model = RNNRegressor(cell=cell, random_state=0).fit(X, y)
     assert model.n_iter_ == 0 and model.validation_scores_ == []
     assert model.best_validation_score_ == -np.inf
     assert np.all(np.isfinite(model.predict(X)))

@@ -16,7 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import skrnn
-from skrnn import RNNRegressor, SequenceWindower, _recurrence
+from pathlib import Path
+
+from skrnn import RNNRegressor, SequenceWindower
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.persistence import load_model, save_model
 
@@ -165,6 +167,11 @@ CONFIGS = {
     "dataframe_flat": dict(frame=True, n_features_per_step=2),
     "random_state_instance": dict(random_state=np.random.RandomState(3)),
     "truncated_bptt": dict(bptt_steps=2, shuffle=False, batch_size=16, alpha=0.0),
+    "gru_two_layers": dict(cell="gru", n_layers=2),
+    "gru_float32_early_stopping": dict(cell="gru", dtype=np.float32, early_stopping=True,
+                                       n_iter_no_change=2, max_iter=6),
+    "lstm_sgd": dict(cell="lstm", solver="sgd", learning_rate_init=0.01, bptt_steps=3),
+    "lstm_two_layers_multi_output": dict(cell="lstm", n_layers=2, outputs=2),
 }
 
 
@@ -201,7 +208,8 @@ def test_save_load_predicts_identically_and_keeps_every_attribute(config, tmp_pa
 
 
 @pytest.mark.parametrize("config", ["adam_tanh", "sgd_relu_two_layers", "early_stopping",
-                                    "random_state_instance", "float32"])
+                                    "random_state_instance", "float32", "gru_two_layers",
+                                    "lstm_sgd"])
 @pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
 def test_training_continues_bit_for_bit_after_loading(config, how):
     X, y, params = make_config(config)
@@ -243,13 +251,13 @@ def test_without_the_optimizer_state_training_restarts_the_optimizer():
     assert not np.array_equal(loaded._theta, model._theta)  # the Adam state mattered
 
 
-def test_a_model_interrupted_in_its_first_epoch_saves_and_loads(monkeypatch):
+def test_a_model_interrupted_in_its_first_epoch_saves_and_loads(monkeypatch, wrap_network):
     X, y = data()
 
-    def interrupted(*args, **kwargs):
+    def interrupted(real_backward, *args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_recurrence, "backward", interrupted)
+    wrap_network(backward=interrupted)
     with pytest.warns(UserWarning, match="interrupted"):
         model = RNNRegressor(random_state=0, **QUIET).fit(X, y)
     monkeypatch.undo()
@@ -273,7 +281,7 @@ def test_the_file_is_an_npz_with_json_metadata(tmp_path):
         np.testing.assert_array_equal(npz["W_hy"] * npz["y_scale"], model.output_weights_)
         np.testing.assert_array_equal(npz["loss_curve"], model.loss_curve_)
         assert {"adam_m/W_xh_0", "adam_v/b_y", "rng_keys"} <= set(npz.files)
-    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 1
+    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 2
     assert metadata["skrnn_version"] == skrnn.__version__
     assert metadata["params"] == model.get_params()
     assert metadata["fitted"]["n_iter_"] == model.n_iter_ == 4
@@ -413,8 +421,17 @@ TAMPERING = {
                       "params: The 'activation' parameter"),
     "param_wrong_type": (edit_metadata(_set(["params", "hidden_size"], "5")), "hidden_size"),
     "other_format": (edit_metadata(_set(["format"], "sklearn.MLPRegressor")), "format"),
-    "future_format_version": (edit_metadata(_set(["format_version"], 2)),
-                              "unsupported skrnn model format_version 2"),
+    "future_format_version": (edit_metadata(_set(["format_version"], 3)),
+                              "unsupported skrnn model format_version 3"),
+    "format_version_0": (edit_metadata(_set(["format_version"], 0)), "format_version 0"),
+    "unknown_cell": (edit_metadata(_set(["params", "cell"], "transformer")),
+                     "params: The 'cell' parameter"),
+    # a version-1 file is Elman, and has no cell key: a version-2 file must have it
+    "missing_cell": (edit_metadata(lambda m: m["params"].pop("cell")),
+                     r"missing keys \['cell'\] in params"),
+    # the arrays are Elman's: a file that claims GRU lacks b_hn and has other shapes
+    "cell_mismatch": (edit_metadata(_set(["params", "cell"], "gru")),
+                      r"missing members \['adam_m/b_hn_0.npy'|has shape"),
     "format_version_true": (edit_metadata(_set(["format_version"], True)), "format_version"),
     "bad_dtype_name": (edit_metadata(_set(["fitted", "dtype"], "object")), "dtype 'object'"),
     "negative_n_iter": (edit_metadata(_set(["fitted", "n_iter_"], -1)), "n_iter_ must be >= 0"),
@@ -496,3 +513,50 @@ def test_load_warns_on_another_skrnn_version(good_file):
 def test_load_of_a_missing_file_is_a_file_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "absent.npz")
+
+
+# ------------------------------------------------------------ older formats
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_file_of_format_version_1_still_loads_and_trains_on():
+    """``elman_format_v1.npz`` was written by skrnn before the cell parameter (format
+    version 1: a 2-layer Elman network, hidden 4, Adam state, 4 epochs); the
+    expected predictions, before and after one more partial_fit, were computed
+    by that version too."""
+    expected = np.load(DATA / "elman_format_v1_expected.npz")
+    with zipfile.ZipFile(DATA / "elman_format_v1.npz") as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["format_version"] == 1 and "cell" not in metadata["params"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InconsistentVersionWarning)  # written by 0.1.0
+        model = load_model(DATA / "elman_format_v1.npz")
+    assert model.cell == "elman" and model.n_layers == 2 and model.recurrent_biases_ is None
+    X, y = expected["X"], expected["y"]
+    np.testing.assert_array_equal(model.predict(X), expected["prediction"])
+    model.partial_fit(X, y)  # the Adam state came along: the same step as then
+    np.testing.assert_allclose(model.predict(X), expected["after_partial_fit"], rtol=1e-12)
+    buffer = io.BytesIO()  # and it is saved again in the current format
+    save_model(model, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 2
+
+
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+def test_file_members_are_the_layout_blocks(cell):
+    """The file's arrays are named after the network's layout: GRU adds b_hn_<l>."""
+    X, y = data()
+    model = fitted(X, y, cell=cell, n_layers=2)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        names = {n[: -len(".npy")] for n in archive.namelist() if n.endswith(".npy")}
+    blocks = {f"{b}_{layer}" for layer in range(2) for b in ("W_xh", "b_h", "W_hh")}
+    if cell == "gru":
+        blocks |= {"b_hn_0", "b_hn_1"}
+    blocks |= {"W_hy", "b_y"}
+    assert blocks <= names
+    assert {n for n in names if not n.startswith(("adam_", "sgd_"))} - blocks == {
+        "y_mean", "y_scale", "loss_curve", "grad_norm_curve", "rng_keys"}
+    assert {f"adam_m/{b}" for b in blocks} <= names

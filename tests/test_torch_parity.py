@@ -1,11 +1,17 @@
-"""Parity with PyTorch: export, gradients and optimizer trajectories.
+"""Parity with PyTorch, for every cell: export, gradients and optimizer trajectories.
 
-* A fitted RNNRegressor exported to ``torch.nn.RNN`` + ``torch.nn.Linear`` as
-  documented in its docstring predicts the same values.
-* ``_recurrence.backward`` equals torch autograd of the same loss.
-* Training loops built from ``_recurrence`` + ``clip_grad_norm`` + our
+* A fitted RNNRegressor exported with ``skrnn.export`` (``to_torch``, and
+  ``torch_state_dict`` loaded into plain ``torch.nn.RNN``/``GRU``/``LSTM`` +
+  ``torch.nn.Linear``) predicts the same values.
+* ``_network.backward`` equals torch autograd of the same loss.
+* Training loops built from ``_network`` + ``clip_grad_norm`` + our
   optimizers track ``torch.optim.Adam`` / ``torch.optim.SGD`` with
   ``clip_grad_norm_`` over a few hundred steps on identical mini-batches.
+
+skrnn folds the biases torch adds up (``bias_ih + bias_hh``) into one ``b_h``;
+for the gradient and trajectory comparisons the folded parts of torch's
+``bias_hh`` get no gradient (they stay at zero), so both sides train the same
+function of the same number of parameters.
 """
 
 import warnings
@@ -13,11 +19,14 @@ import warnings
 import numpy as np
 import pytest
 
-from skrnn import RNNRegressor, _recurrence
+from skrnn import RNNRegressor, _network, export
+from skrnn._losses import squared_error
 from skrnn._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
-from skrnn._recurrence import Params
 
 torch = pytest.importorskip("torch")
+
+CELLS = [("elman", "tanh"), ("elman", "relu"), ("gru", "tanh"), ("lstm", "tanh")]
+CELL_IDS = [f"{c}-{a}" for c, a in CELLS]
 
 
 @pytest.fixture(autouse=True)
@@ -31,77 +40,73 @@ def single_torch_thread():
 
 # --------------------------------------------------------------------- helpers
 
-def make_torch_net(n_inputs, hidden_size, n_layers, n_outputs, activation):
-    rnn = torch.nn.RNN(
-        n_inputs, hidden_size, num_layers=n_layers, nonlinearity=activation,
-        batch_first=True, dtype=torch.float64,
+def trainable_bias_hh(layout):
+    """1 where torch's bias_hh is a parameter of skrnn's too (GRU's b_hn), else 0."""
+    probe = _network.Params.from_arrays(
+        layout,
+        [dict(W_xh=None, W_hh=None, b_h=np.zeros(layout.width),
+              b_hn=np.ones(layout.hidden_size) if "b_hn" in layout.extra_names() else None)
+         for _ in range(layout.n_layers)],
+        None, None,
     )
-    linear = torch.nn.Linear(hidden_size, n_outputs, dtype=torch.float64)
-    for k in range(n_layers):  # the Elman network of skrnn has one bias per layer
-        getattr(rnn, f"bias_hh_l{k}").requires_grad_(False)
-    return rnn, linear
+    return [layout.cell.torch_biases(layer)[1] for layer in probe.layers]
 
 
-def trainable(rnn, linear):
-    """Torch parameters in the order of the flat layout of ``Params``."""
-    out = []
-    for k in range(rnn.num_layers):
-        out += [getattr(rnn, f"weight_ih_l{k}"), getattr(rnn, f"weight_hh_l{k}"),
-                getattr(rnn, f"bias_ih_l{k}")]
-    return out + [linear.weight, linear.bias]
+def torch_net(params):
+    """The torch module of ``params``' layout, holding ``params``' weights, float64;
+    the folded parts of each ``bias_hh`` receive no gradient."""
+    module = export.torch_module(params.layout, torch.float64)
+    module.load_state_dict(
+        {k: torch.from_numpy(v) for k, v in export.state_dict_of(params).items()}
+    )
+    for k, mask in enumerate(trainable_bias_hh(params.layout)):
+        bias_hh = getattr(module.rnn, f"bias_hh_l{k}")
+        if not mask.any():
+            bias_hh.requires_grad_(False)
+        else:
+            bias_hh.register_hook(lambda g, m=torch.from_numpy(mask): g * m)
+    return module
 
 
-def load_into_torch(rnn, linear, W_xh, W_hh, b_h, W_hy, b_y):
-    """Copy weights into torch exactly as the RNNRegressor docstring documents."""
-    with torch.no_grad():
-        for k in range(rnn.num_layers):
-            getattr(rnn, f"weight_ih_l{k}").copy_(torch.from_numpy(np.asarray(W_xh[k]).T))
-            getattr(rnn, f"weight_hh_l{k}").copy_(torch.from_numpy(np.asarray(W_hh[k]).T))
-            getattr(rnn, f"bias_ih_l{k}").copy_(torch.from_numpy(np.asarray(b_h[k])))
-            getattr(rnn, f"bias_hh_l{k}").zero_()
-        linear.weight.copy_(torch.from_numpy(np.asarray(W_hy).T))
-        linear.bias.copy_(torch.from_numpy(np.asarray(b_y)))
+def trainable(module):
+    return [p for p in module.parameters() if p.requires_grad]
 
 
-def load_flat_into_torch(rnn, linear, params):
-    load_into_torch(rnn, linear, params.W_xh, params.W_hh, params.b_h, params.W_hy,
-                    params.b_y)
+def torch_to_flat(module, layout, grad=False):
+    """Torch parameters (or their .grad) laid out like ``layout``'s flat vector:
+    the inverse of the export mapping."""
+    flat = np.zeros(layout.size)
+    p = layout.params(flat)
 
+    def get(name):
+        t = dict(module.named_parameters())[name]
+        t = t.grad if grad else t
+        return None if t is None else t.detach().numpy()
 
-def torch_to_flat(rnn, linear, sizes, grad=False):
-    """Torch parameters (or their .grad) laid out like ``Params.flat``."""
-    flat = np.zeros(Params.size(*sizes))
-    p = Params(flat, *sizes)
-    src = [(t.grad if grad else t).detach().numpy() for t in trainable(rnn, linear)]
-    for k in range(rnn.num_layers):
-        p.W_xh[k][...] = src[3 * k].T
-        p.W_hh[k][...] = src[3 * k + 1].T
-        p.b_h[k][...] = src[3 * k + 2]
-    p.W_hy[...] = src[-2].T
-    p.b_y[...] = src[-1]
+    for k, (layer, mask) in enumerate(zip(p.layers, trainable_bias_hh(layout))):
+        layer.W_xh[...] = get(f"rnn.weight_ih_l{k}").T
+        layer.W_hh[...] = get(f"rnn.weight_hh_l{k}").T
+        layer.b_h[...] = get(f"rnn.bias_ih_l{k}")  # d/d b_h = d/d bias_ih
+        bias_hh = get(f"rnn.bias_hh_l{k}")
+        if not grad and bias_hh is not None:
+            layer.b_h[...] += bias_hh * (1 - mask)  # the folded parts (zero here)
+        if layer.b_hn is not None:
+            layer.b_hn[...] = bias_hh[mask == 1]
+    p.W_hy[...] = get("linear.weight").T
+    p.b_y[...] = get("linear.bias")
     return flat
 
 
-def torch_predict(rnn, linear, X):
-    out, _ = rnn(torch.from_numpy(X))
-    return linear(out[:, -1]).detach().numpy()
-
-
-def torch_loss(rnn, linear, X_bf, y, w):
+def torch_loss(module, X_bf, y, w):
     """0.5 * sum_i w_i sum_k err_ik^2 / (sum_i w_i * n_outputs), batch-first X."""
-    out, _ = rnn(X_bf)
-    err = linear(out[:, -1]) - y
+    err = module(X_bf) - y
     return 0.5 * (w * (err * err).sum(dim=1)).sum() / (w.sum() * y.shape[1])
 
 
-def numpy_loss_grad(params, X_tm, y, w, activation):
-    y_hat, states = _recurrence.forward(params, X_tm, activation)
-    err = y_hat - y
-    n_outputs = y.shape[1]
-    loss = 0.5 * float(w @ np.sum(err * err, axis=1)) / (w.sum() * n_outputs)
-    d_y_hat = err * (w / (w.sum() * n_outputs))[:, None]
-    grads = _recurrence.backward(params, X_tm, states, d_y_hat, activation)
-    return loss, grads, y_hat, states
+def numpy_loss_grad(params, X_tm, y, w):
+    y_hat, ws = _network.forward(params, X_tm)
+    loss, d_y_hat = squared_error(y_hat, y, w, float(w.sum()))
+    return loss, _network.backward(params, ws, d_y_hat), y_hat, ws
 
 
 def sequence_data(rng, n_samples, n_steps, n_features, n_outputs):
@@ -114,10 +119,10 @@ def sequence_data(rng, n_samples, n_steps, n_features, n_outputs):
 # ------------------------------------------------------- (a) export / predict
 
 @pytest.mark.parametrize("input_ndim", [3, 2])
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_fitted_regressor_exports_to_torch(n_layers, activation, input_ndim):
-    rng = np.random.RandomState(n_layers + 3 * (activation == "relu"))
+def test_fitted_regressor_exports_to_torch(n_layers, cell, activation, input_ndim):
+    rng = np.random.RandomState(n_layers + 3 * CELLS.index((cell, activation)))
     n_steps, n_features = 6, 3
     n_outputs = 1 if input_ndim == 3 else 2
     X3, y = sequence_data(rng, 80, n_steps, n_features, n_outputs)
@@ -128,41 +133,73 @@ def test_fitted_regressor_exports_to_torch(n_layers, activation, input_ndim):
         X_fit, kwargs = X3, {}
     else:
         X_fit, kwargs = X3.reshape(len(X3), -1), {"n_features_per_step": n_features}
-    model = RNNRegressor(hidden_size=5, n_layers=n_layers, activation=activation,
-                         max_iter=5, batch_size=16, random_state=0, **kwargs)
+    model = RNNRegressor(cell=cell, hidden_size=5, n_layers=n_layers, activation=activation,
+                         max_iter=20, batch_size=16, random_state=0, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X_fit, y)
-    assert model.n_steps_ == n_steps and model.n_features_per_step_ == n_features
 
-    rnn, linear = make_torch_net(n_features, 5, n_layers, model.n_outputs_, activation)
-    load_into_torch(rnn, linear, model.input_weights_, model.recurrent_weights_,
-                    model.hidden_biases_, model.output_weights_, model.output_bias_)
+    # to_torch: the whole model, predict's values and shape
+    module = export.to_torch(model)
+    assert not module.training
+    # torch_state_dict into torch's own modules, built as the docs say
+    state = export.torch_state_dict(model)
+    rnn_class = {"elman": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell]
+    kw = {"nonlinearity": activation} if cell == "elman" else {}
+    rnn = rnn_class(n_features, 5, num_layers=n_layers, batch_first=True,
+                    dtype=torch.float64, **kw)
+    linear = torch.nn.Linear(5, model.n_outputs_, dtype=torch.float64)
+    rnn.load_state_dict({k[4:]: torch.from_numpy(v) for k, v in state.items()
+                         if k.startswith("rnn.")})
+    linear.load_state_dict({k[7:]: torch.from_numpy(v) for k, v in state.items()
+                            if k.startswith("linear.")})
+    assert set(state) == set(module.state_dict())
 
     X_new, _ = sequence_data(rng, 30, n_steps, n_features, n_outputs)
     for X_check in (X3, X_new):
         X_in = X_check if input_ndim == 3 else X_check.reshape(len(X_check), -1)
-        ours = model.predict(X_in).reshape(len(X_check), -1)
+        ours = model.predict(X_in)
         with torch.no_grad():
-            theirs = torch_predict(rnn, linear, X_check)
+            theirs = module(torch.from_numpy(X_check)).numpy()
+            plain = linear(rnn(torch.from_numpy(X_check))[0][:, -1]).numpy()
+        assert theirs.shape == ours.shape
         err = np.max(np.abs(ours - theirs)) / np.max(np.abs(y))
-        print(f"export layers={n_layers} {activation} ndim={input_ndim}: rel err {err:.2e}")
-        assert err < 1e-10
+        err_plain = np.max(np.abs(ours.reshape(plain.shape) - plain)) / np.max(np.abs(y))
+        print(f"export {cell}-{activation} layers={n_layers} ndim={input_ndim}: "
+              f"rel err {err:.2e}, plain modules {err_plain:.2e}")
+        assert err < 1e-10 and err_plain < 1e-10
     # the model has learned something, so the check is not on a trivial output
     assert np.std(model.predict(X_fit)) > 0.1 * np.std(y)
+
+
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+def test_float32_model_exports_in_float32(cell):
+    rng = np.random.RandomState(0)
+    X, y = sequence_data(rng, 60, 5, 2, 1)
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = RNNRegressor(cell=cell, hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    state = export.torch_state_dict(model)
+    assert all(v.dtype == np.float32 and v.flags.c_contiguous for v in state.values())
+    module = export.to_torch(model)
+    with torch.no_grad():
+        theirs = module(torch.from_numpy(X)).numpy()
+    assert theirs.dtype == np.float32 and theirs.shape == (60, 1)
+    np.testing.assert_allclose(theirs, model.predict(X), rtol=0, atol=1e-5)
 
 
 # ------------------------------------------------------------ (b) gradients
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_backward_matches_torch_autograd(n_layers, activation, weighted):
-    rng = np.random.RandomState(10 * n_layers + (activation == "relu") + 2 * weighted)
+def test_backward_matches_torch_autograd(n_layers, cell, activation, weighted):
+    rng = np.random.RandomState(10 * n_layers + CELLS.index((cell, activation)) + 5 * weighted)
     n_samples, n_steps, n_inputs, hidden, n_outputs = 7, 6, 3, 5, 3
-    sizes = (n_inputs, hidden, n_layers, n_outputs)
-    theta = rng.normal(scale=0.5, size=Params.size(*sizes))
-    params = Params(theta, *sizes)
+    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation)
+    theta = rng.normal(scale=0.5, size=layout.size)
+    params = layout.params(theta)
     if activation == "relu":
         for b in params.b_h:
             b += 0.3
@@ -170,34 +207,34 @@ def test_backward_matches_torch_autograd(n_layers, activation, weighted):
     w = rng.uniform(0.2, 3.0, n_samples) if weighted else np.ones(n_samples)
 
     X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
-    loss, grads, y_hat, states = numpy_loss_grad(params, X_tm, y, w, activation)
+    loss, grads, y_hat, ws = numpy_loss_grad(params, X_tm, y, w)
 
-    rnn, linear = make_torch_net(n_inputs, hidden, n_layers, n_outputs, activation)
-    load_flat_into_torch(rnn, linear, params)
-    X_t = torch.from_numpy(X)
-    out, h_n = rnn(X_t)
-    t_y_hat = linear(out[:, -1])
+    module = torch_net(params)
+    out, h_n = module.rnn(torch.from_numpy(X))
+    t_y_hat = module.linear(out[:, -1])
     err = t_y_hat - torch.from_numpy(y)
     w_t = torch.from_numpy(w)
     t_loss = 0.5 * (w_t * (err * err).sum(dim=1)).sum() / (w_t.sum() * n_outputs)
     t_loss.backward()
-    t_grads = torch_to_flat(rnn, linear, sizes, grad=True)
+    t_grads = torch_to_flat(module, layout, grad=True)
 
     # same forward pass: outputs, top-layer states at every step, final states
     np.testing.assert_allclose(y_hat, t_y_hat.detach().numpy(), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(states[-1][1:].transpose(1, 0, 2), out.detach().numpy(),
+    np.testing.assert_allclose(ws.layers[-1].H[1:].transpose(1, 0, 2), out.detach().numpy(),
                                rtol=0, atol=1e-12)
+    h_n = h_n[0] if cell == "lstm" else h_n
     for layer in range(n_layers):
-        np.testing.assert_allclose(states[layer][-1], h_n[layer].detach().numpy(),
+        np.testing.assert_allclose(ws.layers[layer].H[-1], h_n[layer].detach().numpy(),
                                    rtol=0, atol=1e-12)
     assert abs(loss - t_loss.item()) < 1e-12 * max(1.0, abs(loss))
 
     rel = np.max(np.abs(grads - t_grads)) / np.max(np.abs(t_grads))
-    print(f"grads layers={n_layers} {activation} weighted={weighted}: rel err {rel:.2e}")
+    print(f"grads {cell}-{activation} layers={n_layers} weighted={weighted}: rel err {rel:.2e}")
     assert rel < 1e-10
-    # torch's second bias stays frozen at zero, as in the documented export
-    for k in range(n_layers):
-        assert getattr(rnn, f"bias_hh_l{k}").grad is None
+    # the folded parts of torch's second bias got no gradient
+    for k, mask in enumerate(trainable_bias_hh(layout)):
+        g = getattr(module.rnn, f"bias_hh_l{k}").grad
+        assert g is None if not mask.any() else np.all(g.numpy()[mask == 0] == 0)
 
 
 # ------------------------------------------------ (c) optimizer trajectories
@@ -205,21 +242,20 @@ def test_backward_matches_torch_autograd(n_layers, activation, weighted):
 N_TRAIN_STEPS = 300
 
 
-def run_training_parity(optimizer_name, n_layers, activation, seed=0):
+def run_training_parity(optimizer_name, cell, n_layers, activation, seed=0):
     rng = np.random.RandomState(seed)
     n_samples, n_steps, n_inputs, hidden, n_outputs = 64, 6, 3, 6, 2
     batch_size, max_norm = 16, 0.3
-    sizes = (n_inputs, hidden, n_layers, n_outputs)
+    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation)
     X, y = sequence_data(rng, n_samples, n_steps, n_inputs, n_outputs)
     y = (y - y.mean(0)) / y.std(0)
     X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
-    theta = rng.uniform(-0.5, 0.5, size=Params.size(*sizes))
-    params = Params(theta, *sizes)
+    theta = rng.uniform(-0.5, 0.5, size=layout.size)
+    params = layout.params(theta)
     batches = [rng.choice(n_samples, batch_size, replace=False) for _ in range(N_TRAIN_STEPS)]
 
-    rnn, linear = make_torch_net(n_inputs, hidden, n_layers, n_outputs, activation)
-    load_flat_into_torch(rnn, linear, params)
-    t_params = trainable(rnn, linear)
+    module = torch_net(params)
+    t_params = trainable(module)
     if optimizer_name == "adam":
         ours = AdamOptimizer(theta, learning_rate_init=1e-2)
         theirs = torch.optim.Adam(t_params, lr=1e-2, betas=(0.9, 0.999), eps=1e-8)
@@ -229,40 +265,55 @@ def run_training_parity(optimizer_name, n_layers, activation, seed=0):
         theirs = torch.optim.SGD(t_params, lr=0.05, momentum=0.9, nesterov=nesterov)
 
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    ones = torch.ones(batch_size, dtype=torch.float64)
     n_clipped, worst_norm_err = 0, 0.0
     for batch in batches:
-        w = np.ones(batch_size)
-        _, grads, _, _ = numpy_loss_grad(params, X_tm[:, batch], y[batch], w, activation)
+        _, grads, _, _ = numpy_loss_grad(params, X_tm[:, batch], y[batch], np.ones(batch_size))
         norm = clip_grad_norm(grads, max_norm)
         n_clipped += norm > max_norm
         ours.update_params(theta, grads)
 
         theirs.zero_grad()
         idx = torch.from_numpy(batch)
-        torch_loss(rnn, linear, X_t[idx], y_t[idx], torch.ones(batch_size,
-                                                               dtype=torch.float64)).backward()
+        torch_loss(module, X_t[idx], y_t[idx], ones).backward()
         t_norm = torch.nn.utils.clip_grad_norm_(t_params, max_norm).item()
         theirs.step()
         worst_norm_err = max(worst_norm_err, abs(norm - t_norm) / norm)
 
-    diff = np.max(np.abs(theta - torch_to_flat(rnn, linear, sizes)))
+    diff = np.max(np.abs(theta - torch_to_flat(module, layout)))
     return diff, n_clipped, worst_norm_err, np.max(np.abs(theta))
 
 
 @pytest.mark.parametrize(
-    "optimizer_name, n_layers, activation",
-    [(opt, n_layers, act) for opt in ("adam", "sgd-nesterov")
+    "optimizer_name, cell, n_layers, activation",
+    [(opt, "elman", n_layers, act) for opt in ("adam", "sgd-nesterov")
      for n_layers in (1, 2) for act in ("tanh", "relu")]
-    + [("sgd-momentum", 2, "tanh")],
+    + [("sgd-momentum", "elman", 2, "tanh")]
+    + [(opt, cell, n_layers, "tanh") for cell in ("gru", "lstm")
+       for opt in ("adam", "sgd-nesterov") for n_layers in (1, 2)],
 )
-def test_training_trajectory_tracks_torch(optimizer_name, n_layers, activation):
+def test_training_trajectory_tracks_torch(optimizer_name, cell, n_layers, activation):
     diff, n_clipped, norm_err, theta_scale = run_training_parity(
-        optimizer_name, n_layers, activation
+        optimizer_name, cell, n_layers, activation
     )
-    print(f"train {optimizer_name} layers={n_layers} {activation}: max |theta diff| "
+    print(f"train {optimizer_name} {cell}-{activation} layers={n_layers}: max |theta diff| "
           f"{diff:.2e} after {N_TRAIN_STEPS} steps, clipped {n_clipped}x, "
           f"norm rel err {norm_err:.1e}, max |theta| {theta_scale:.2f}")
     assert n_clipped > 0  # clipping was exercised
     assert n_clipped < N_TRAIN_STEPS or optimizer_name == "adam"
     assert norm_err < 1e-10
     assert diff < 1e-8
+
+
+def test_to_torch_without_torch_says_how_to_install(monkeypatch):
+    import sys
+
+    rng = np.random.RandomState(0)
+    X, y = sequence_data(rng, 30, 4, 2, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = RNNRegressor(max_iter=1, random_state=0).fit(X, y)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match="pip install torch"):
+        export.to_torch(model)
+    assert set(export.torch_state_dict(model)) >= {"linear.weight", "rnn.weight_ih_l0"}

@@ -140,16 +140,36 @@ def defaults_section(data):
     return "\n".join(out)
 
 
+# skrnn's cell -> the torch module it is timed against (the same equations)
+TORCH_MODULES = {"elman": "torch.nn.RNN", "gru": "torch.nn.GRU", "lstm": "torch.nn.LSTM"}
+
+
+def cell_of(row):
+    """The cell of a speed row; rows written before the ``cell`` field are Elman."""
+    return row.get("cell", "elman")
+
+
+def and_join(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def speed_section(data):
     command = "python benchmarks/bench_speed.py --plot"
-    out = [section("Speed against torch.nn.RNN")]
+    cells = (
+        list(TORCH_MODULES) if data is None
+        else list(dict.fromkeys(cell_of(r) for r in data["rows"]))
+    )
+    modules = [TORCH_MODULES.get(c, c) for c in cells]
+    out = [section(f"Speed against {and_join(modules)}")]
     if data is None:
         return "\n".join(out + [missing("speed", command)])
+    pairing = and_join([f"``cell=\"{c}\"`` against ``{m}``" for c, m in zip(cells, modules)])
     out.append(
         "Windows per second of one training epoch (forward, BPTT, gradient clipping, "
         "Adam step, through ``RNNRegressor.partial_fit``) and of ``predict``, against "
-        "``torch.nn.RNN`` + ``torch.nn.Linear`` + ``torch.optim.Adam`` + "
-        "``clip_grad_norm_`` on the same data, batch size and thread count; median of "
+        "the torch module with the same equations + ``torch.nn.Linear`` + "
+        "``torch.optim.Adam`` + ``clip_grad_norm_`` on the same data, batch size and "
+        f"thread count ({pairing}); median of "
         f"{data.get('repeats', '?')} alternating runs. A ratio above 1 means skrnn is "
         "faster; *pairs* is the range of the training ratio over the alternating pairs "
         "of runs.\n"
@@ -157,7 +177,7 @@ def speed_section(data):
     out.append(machine_text(data["machine"], command))
     rows = [
         (
-            r["dtype"], r["hidden"], r["steps"], r["batch"], r["features"],
+            cell_of(r), r["dtype"], r["hidden"], r["steps"], r["batch"], r["features"],
             f"{r['skrnn_train_windows_per_s']:,.0f}", f"{r['torch_train_windows_per_s']:,.0f}",
             f"**{r['train_ratio']:.2f}×**", pairs(r.get("train_pair_ratios"), ".1f"),
             f"{r['skrnn_predict_windows_per_s']:,.0f}",
@@ -168,7 +188,7 @@ def speed_section(data):
     ]
     out.append(
         table(
-            ("dtype", "hidden", "steps", "batch", "features", "skrnn train win/s",
+            ("cell", "dtype", "hidden", "steps", "batch", "features", "skrnn train win/s",
              "torch train win/s", "train ratio", "pairs", "skrnn predict win/s",
              "torch predict win/s", "predict ratio"),
             rows,
@@ -177,7 +197,8 @@ def speed_section(data):
     if data.get("naive"):
         out.append(
             "Against a loop-per-window NumPy RNN trained as the seed tutorial trains "
-            "(one sequence at a time, ``benchmarks/_naive.py``), float64, training:\n"
+            "(one sequence at a time, ``benchmarks/_naive.py``), Elman cell, float64, "
+            "training:\n"
         )
         rows = [
             (r["hidden"], r["steps"], r["batch"], f"{r['skrnn_windows_per_s']:,.0f}",
@@ -191,7 +212,8 @@ def speed_section(data):
         )
     if data.get("gflops"):
         out.append(
-            "How close the recurrence gets to the BLAS: GFLOP/s of a plain 2048×2048 "
+            "How close the recurrence gets to the BLAS (Elman cell): GFLOP/s of a plain "
+            "2048×2048 "
             "``A @ B``, of the per-step recurrent product ``h @ W_hh`` (hidden 256, "
             "batch 256) and of a whole training epoch (the matrix-product FLOPs of "
             "forward and BPTT over the epoch's time):\n"
@@ -275,9 +297,10 @@ def render(results=RESULTS):
         defaults_section(load(results, "defaults")),
         speed_section(load(results, "speed")),
         figure(results, "speed",
-               "Throughput of skrnn over torch.nn.RNN by network size, training and prediction",
-               "Throughput of skrnn divided by that of ``torch.nn.RNN`` by network size "
-               "(above 1: skrnn is faster).", "640px"),
+               "Throughput of skrnn over its torch counterpart by cell and network size, "
+               "training and prediction",
+               "Throughput of skrnn divided by that of its torch counterpart (``torch.nn.RNN``, "
+               "``GRU`` or ``LSTM``) by network size (above 1: skrnn is faster).", "100%"),
         scaling_section(load(results, "scaling")),
         figure(results, "scaling",
                "Seconds per training epoch against n_samples, n_steps and hidden_size",
