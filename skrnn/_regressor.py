@@ -33,8 +33,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         gates, tanh candidate); for them anything but "tanh" is an error.
     solver : {"adam", "sgd"}, default="adam"
         Optimizer: Adam, or SGD with momentum.
-    learning_rate_init : float, default=3e-3
-        Step size of the optimizer.
+    learning_rate_init : float or "auto", default="auto"
+        Step size of the optimizer. "auto" means 3e-3 for the Elman cell and
+        1e-2 for the gated cells, which learn more slowly at the same step:
+        on the weather task's validation split (seeds 0-4) the gated cells'
+        median MSE is the same at both steps (GRU 19.50 at 3e-3, 19.53 at
+        1e-2; LSTM 19.51, 19.50), but within scikit-learn's 200-epoch budget
+        on its 200-sample regression check they reach a training R² of
+        0.33-0.71 at 3e-3 and 0.63-0.87 at 1e-2.
     batch_size : int or "auto", default="auto"
         Mini-batch size; "auto" means ``min(64, n_samples)``.
     max_iter : int, default=200
@@ -195,7 +201,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         n_layers=1,
         activation="tanh",
         solver="adam",
-        learning_rate_init=3e-3,
+        learning_rate_init="auto",
         batch_size="auto",
         max_iter=200,
         shuffle=True,

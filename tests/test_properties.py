@@ -144,7 +144,7 @@ def test_float32_and_float64_fits_agree_to_float32_tolerance(
     dead = np.ptp(p64) == 0.0 and np.ptp(p32) == 0.0
     if dead:
         steps = m64._optimizer.t
-        atol = 4 * m64.learning_rate_init * steps * y.std()
+        atol = 4 * m64._optimizer.learning_rate * steps * y.std()
     else:
         atol = 1e-4 * y.std()
     np.testing.assert_allclose(p32, p64, rtol=1e-5, atol=atol)

@@ -432,6 +432,7 @@ def test_dataframe_feature_names_and_y_shapes(cell):
         (dict(activation="sigmoid"), "activation"),
         (dict(solver="lbfgs"), "solver"),
         (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(learning_rate_init="fast"), "learning_rate_init"),
         (dict(batch_size=0), "batch_size"),
         (dict(early_stopping="yes"), "early_stopping"),
         (dict(validation_fraction=1.0), "validation_fraction"),
@@ -624,3 +625,15 @@ def test_lstm_starts_with_forget_gate_bias_one_and_gru_with_zero_biases():
         np.testing.assert_allclose(b, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0], atol=1e-9)
     np.testing.assert_allclose(gru.hidden_biases_[0], 0, atol=1e-9)
     np.testing.assert_allclose(gru.recurrent_biases_[0], 0, atol=1e-9)
+
+
+@pytest.mark.parametrize("cell, expected", [("elman", 3e-3), ("gru", 1e-2), ("lstm", 1e-2)])
+def test_learning_rate_auto_depends_on_the_cell(cell, expected):
+    X, y = delayed_copy(n_samples=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = RNNRegressor(cell=cell, max_iter=3, random_state=0).fit(X, y)
+        explicit = RNNRegressor(cell=cell, max_iter=3, random_state=0,
+                                learning_rate_init=expected).fit(X, y)
+    assert auto.learning_rate_init == "auto" and auto._optimizer.learning_rate == expected
+    np.testing.assert_array_equal(auto._theta, explicit._theta)
