@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import sigmoid, step_buffers
+from ._common import gate_coefficients, gate_derivative, sigmoid, step_buffers
 
 N_GATES = 3
 TORCH_MODULE = "GRU"
@@ -51,9 +51,16 @@ def workspace(n_steps, n_samples, hidden_size, dtype):
     ws.HN, ws.HN_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
     ws.dA, ws.dA_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
     ws.recurrent = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # h W_hh
+    ws.dG = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # into the gates
+    ws.D = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # d gates / d Z
     ws.tmp = np.empty((n_samples, hidden_size), dtype=dtype)
+    ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # into one state
     ws.W_hh_T = np.empty((3 * hidden_size, hidden_size), dtype=dtype)
+    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, dtype)
     return ws
+
+
+_KINDS = ("sigmoid", "sigmoid", "tanh")  # r, z, n
 
 
 def forward(layer, ws, state0=None, activation="tanh"):
@@ -83,36 +90,33 @@ def forward(layer, ws, state0=None, activation="tanh"):
 def backward(layer, ws, d_out, first, grads, activation="tanh"):
     H_t, W_hh = ws.H_t, layer.W_hh
     hidden = layer.b_hn.shape[0]
-    W_hh_T = ws.W_hh_T
+    r, z, n = (slice(k * hidden, (k + 1) * hidden) for k in range(3))
+    W_hh_T, dG, D, direct = ws.W_hh_T, ws.dG, ws.D, ws.tmp
     np.copyto(W_hh_T, W_hh.T)
     kept = len(ws.Z_t) - first
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state
     for k in reversed(range(kept)):  # k = t - first
         t = first + k
-        G, dA = ws.Z_t[t], ws.dA_t[t]
-        r, z, n = G[:, :hidden], G[:, hidden : 2 * hidden], G[:, 2 * hidden :]
-        dA_r, dA_z, dA_n = dA[:, :hidden], dA[:, hidden : 2 * hidden], dA[:, 2 * hidden :]
-        h = H_t[t]
-        direct = dh * z  # into h through z * h
-        np.subtract(h, n, out=dA_z)
-        dA_z *= dh  # into z
-        dA_z *= z * (1.0 - z)  # back through sigmoid: dZ_z
-        dZ_n = dh * (1.0 - z)  # into n
-        dZ_n *= 1.0 - n * n  # back through tanh: dZ_n
-        np.multiply(dZ_n, ws.HN_t[t], out=dA_r)  # into r
-        dA_r *= r * (1.0 - r)  # back through sigmoid: dZ_r
-        np.multiply(dZ_n, r, out=dA_n)  # into hn = h W_hn + b_hn, through r * hn
-        G[:, : 2 * hidden] = dA[:, : 2 * hidden]  # dZ = [dZ_r | dZ_z | dZ_n]
-        G[:, 2 * hidden :] = dZ_n
+        G, dA = ws.Z_t[t], ws.dA_t[t]  # G = [r | z | n]
+        gate_derivative(G, ws.scale2, ws.shift, out=D)  # [r (1 - r) | z (1 - z) | 1 - n^2]
+        np.multiply(dh, G[:, z], out=direct)  # into h, through z h
+        np.subtract(dh, direct, out=dG[:, n])  # into n, through (1 - z) n
+        np.subtract(H_t[t], G[:, n], out=dG[:, z])
+        dG[:, z] *= dh  # into z: h' = n + z (h - n)
+        np.multiply(dG[:, n], D[:, n], out=dA[:, n])  # back through tanh: dZ_n
+        np.multiply(dA[:, n], ws.HN_t[t], out=dG[:, r])  # into r, through r hn
+        dA[:, n] *= G[:, r]  # into hn = h W_hn + b_hn, through r hn
+        np.multiply(dG, D, out=G)  # back through the gates: dZ = [dZ_r | dZ_z | dZ_n]
+        dA[:, : 2 * hidden] = G[:, : 2 * hidden]  # dA = [dZ_r | dZ_z | d hn]
         if k:
-            dh = np.dot(dA, W_hh_T)  # back through W_hh into h_{t-1}
+            dh = np.dot(dA, W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
             dh += direct
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
     dA = ws.dA[first:].reshape(-1, 3 * hidden)
     np.dot(ws.H[first:-1].reshape(-1, hidden).T, dA, out=grads.W_hh)
-    np.sum(dA[:, 2 * hidden :], axis=0, out=grads.b_hn)
+    np.sum(dA[:, n], axis=0, out=grads.b_hn)
     return ws.Z[first:]
 
 

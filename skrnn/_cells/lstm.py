@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import sigmoid, step_buffers
+from ._common import activate_gates, gate_coefficients, gate_derivative, step_buffers
 
 N_GATES = 4
 TORCH_MODULE = "LSTM"
@@ -48,9 +48,17 @@ def workspace(n_steps, n_samples, hidden_size, dtype):
     ws.C, ws.C_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
     ws.TC, ws.TC_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
     ws.recurrent = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # h W_hh
+    ws.dG = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # into the gates
+    ws.D = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # d gates / d Z
     ws.tmp = np.empty((n_samples, hidden_size), dtype=dtype)
+    ws.dc = np.empty((n_samples, hidden_size), dtype=dtype)  # into one cell state
+    ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # into one state
     ws.W_hh_T = np.empty((4 * hidden_size, hidden_size), dtype=dtype)
+    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, dtype)
     return ws
+
+
+_KINDS = ("sigmoid", "sigmoid", "tanh", "sigmoid")  # i, f, g, o
 
 
 def forward(layer, ws, state0=None, activation="tanh"):
@@ -64,10 +72,8 @@ def forward(layer, ws, state0=None, activation="tanh"):
     for t, Z in enumerate(ws.Z_t):
         if t or state0 is not None:  # otherwise h_{-1} = 0 contributes nothing
             np.dot(H_t[t], W_hh, out=ws.recurrent)
-            Z += ws.recurrent
-        sigmoid(Z[:, : 2 * hidden], out=Z[:, : 2 * hidden])  # i, f
-        np.tanh(Z[:, g], out=Z[:, g])  # g
-        sigmoid(Z[:, o], out=Z[:, o])  # o
+            Z += ws.recurrent  # the recurrent contribution
+        activate_gates(Z, ws.scale, ws.shift)  # i, f, o = sigmoid(.), g = tanh(.)
         c_new = C_t[t + 1]
         np.multiply(Z[:, f], C_t[t], out=c_new)
         np.multiply(Z[:, i], Z[:, g], out=ws.tmp)
@@ -79,33 +85,30 @@ def forward(layer, ws, state0=None, activation="tanh"):
 def backward(layer, ws, d_out, first, grads, activation="tanh"):
     C_t, W_hh = ws.C_t, layer.W_hh
     hidden = W_hh.shape[0]
-    W_hh_T = ws.W_hh_T
+    i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
+    W_hh_T, dG, d_c = ws.W_hh_T, ws.dG, ws.tmp
     np.copyto(W_hh_T, W_hh.T)
     kept = len(ws.Z_t) - first
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state h
-    dc = None  # into the last cell state c, from later steps: none
     for k in reversed(range(kept)):  # k = t - first
         t = first + k
         G, tc = ws.Z_t[t], ws.TC_t[t]
-        i, f = G[:, :hidden], G[:, hidden : 2 * hidden]
-        g, o = G[:, 2 * hidden : 3 * hidden], G[:, 3 * hidden :]
-        d_o = dh * tc  # into o, through h' = o tanh(c')
-        d_c = dh * o * (1.0 - tc * tc)  # into c', back through tanh
-        if dc is not None:
-            d_c += dc  # c' also feeds the next step
-        d_i = d_c * g  # into i, through c' = f c + i g
-        d_g = d_c * i  # into g
-        d_f = d_c * C_t[t]  # into f
-        dc = d_c * f  # into c, through f c
-        d_i *= i * (1.0 - i)  # back through the sigmoids and the tanh:
-        d_f *= f * (1.0 - f)  # dZ = [dZ_i | dZ_f | dZ_g | dZ_o]
-        d_g *= 1.0 - g * g
-        d_o *= o * (1.0 - o)
-        G[:, :hidden], G[:, hidden : 2 * hidden] = d_i, d_f
-        G[:, 2 * hidden : 3 * hidden], G[:, 3 * hidden :] = d_g, d_o
+        np.multiply(dh, tc, out=dG[:, o])  # into o, through h' = o tanh(c')
+        np.multiply(tc, tc, out=d_c)
+        np.subtract(1.0, d_c, out=d_c)
+        d_c *= G[:, o]
+        d_c *= dh  # into c', back through tanh
+        if k < kept - 1:
+            d_c += ws.dc  # c' also feeds the next step
+        np.multiply(d_c, G[:, g], out=dG[:, i])  # into i, through c' = f c + i g
+        np.multiply(d_c, C_t[t], out=dG[:, f])  # into f
+        np.multiply(d_c, G[:, i], out=dG[:, g])  # into g
+        np.multiply(d_c, G[:, f], out=ws.dc)  # into c, through f c
+        gate_derivative(G, ws.scale2, ws.shift, out=ws.D)
+        np.multiply(dG, ws.D, out=G)  # back through the gates: dZ = [dZ_i | dZ_f | dZ_g | dZ_o]
         if k:
-            dh = np.dot(G, W_hh_T)  # back through W_hh into h_{t-1}
+            dh = np.dot(G, W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
     dZ = ws.Z[first:].reshape(-1, 4 * hidden)
