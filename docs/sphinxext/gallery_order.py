@@ -7,6 +7,7 @@ ORDER = [
     "plot_training_curves.py",
     "plot_grid_search.py",
     "plot_exploding_gradients.py",
+    "plot_cells.py",
     "plot_torch_export.py",
 ]
 
