@@ -109,13 +109,14 @@ def test_empty_and_target_free_chunks():
                                   SequenceWindower(5).fit_transform(X))
 
 
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_fit_chunks_equals_partial_fit_on_the_whole_series_windows(shuffle):
+def test_fit_chunks_equals_partial_fit_on_the_whole_series_windows(shuffle, cell):
     # One partial_fit per chunk over two epochs; the reference calls partial_fit
     # on the matching row slices of the windows of the whole series.
     X, y = series(n_rows=1000)
     chunk, window = 200, 7
-    params = dict(hidden_size=6, batch_size=50, shuffle=shuffle, random_state=0)
+    params = dict(cell=cell, hidden_size=6, batch_size=50, shuffle=shuffle, random_state=0)
     chunked = fit_chunks(RNNRegressor(**params), array_chunks(X, y, chunk), window, epochs=2)
     W, _ = whole_windows(X, y, window)
     reference = RNNRegressor(**params)
@@ -294,13 +295,14 @@ def test_dask_chunks_reject_what_they_cannot_align(da):
         dask_chunks(da.from_array(X), da.from_array(y[:99]))
 
 
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
 @pytest.mark.parametrize("flatten", [False, True])
 @pytest.mark.parametrize("n_outputs", [1, 2])
-def test_predict_dask_matches_in_memory_predict(da, flatten, n_outputs):
+def test_predict_dask_matches_in_memory_predict(da, flatten, n_outputs, cell):
     X, y = series(n_rows=700)
     windows, _ = whole_windows(X, y, 7, flatten=flatten)
     target = y if n_outputs == 1 else np.column_stack([y, -2 * y])
-    model = RNNRegressor(random_state=0, max_iter=3, n_features_per_step=3)
+    model = RNNRegressor(cell=cell, random_state=0, max_iter=3, n_features_per_step=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(windows, target)
@@ -374,7 +376,7 @@ def test_grid_search_on_a_local_cluster_matches_the_local_search(client, weather
     pipe = make_pipeline(
         StandardScaler(), SequenceWindower(), RNNRegressor(max_iter=5, random_state=0)
     )
-    grid = {"rnnregressor__hidden_size": [4, 8], "sequencewindower__window_length": [3, 7]}
+    grid = {"rnnregressor__cell": ["elman", "lstm"], "sequencewindower__window_length": [3, 7]}
     cv = TimeSeriesSplit(n_splits=3, gap=6)
 
     def search(n_jobs):

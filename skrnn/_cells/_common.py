@@ -4,8 +4,8 @@ import numpy as np
 
 
 def step_buffers(n, n_samples, width, dtype):
-    """An array of ``n`` steps of ``(n_samples, width)`` and its list of per-step views."""
-    array = np.zeros((n, n_samples, width), dtype=dtype)
+    """An uninitialised array of ``n`` steps of ``(n_samples, width)`` and its per-step views."""
+    array = np.empty((n, n_samples, width), dtype=dtype)  # every pass writes before it reads
     return array, list(array)
 
 
