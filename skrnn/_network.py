@@ -360,7 +360,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
     return ws.grad
 
 
-def predict(params, X, chunk_size=1024):
+def predict(params, X, chunk_size=256):
     """The output of :func:`forward` for batch-first ``X``, in chunks of samples.
 
     Parameters

@@ -166,13 +166,14 @@ def test_warm_start_keeps_weights_and_optimizer_state(cell):
     np.testing.assert_array_equal(cold._theta, RNNRegressor(max_iter=5, **params).fit(X, y)._theta)
 
 
-def test_early_stopping_holds_out_the_chronological_tail():
+@pytest.mark.parametrize("cell", CELLS)
+def test_early_stopping_holds_out_the_chronological_tail(cell):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 5, 1))
     y = X[:, -1, 0].copy()
     y[-40:] = -y[-40:]  # the last 10 % follows another rule than the rest
     model = RNNRegressor(
-        early_stopping=True, validation_fraction=0.1, random_state=0, max_iter=30,
+        cell=cell, early_stopping=True, validation_fraction=0.1, random_state=0, max_iter=30,
         n_iter_no_change=5,
     ).fit(X, y)
     assert model.best_loss_ is None
@@ -483,9 +484,10 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(w, w0)
 
 
-def test_pickle_round_trip_then_warm_start_continues_identically():
+@pytest.mark.parametrize("cell", CELLS)
+def test_pickle_round_trip_then_warm_start_continues_identically(cell):
     X, y = delayed_copy(n_samples=60)
-    params = dict(random_state=0, max_iter=3, warm_start=True, **QUIET)
+    params = dict(cell=cell, n_layers=2, random_state=0, max_iter=3, warm_start=True, **QUIET)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = RNNRegressor(**params).fit(X, y)
@@ -496,6 +498,8 @@ def test_pickle_round_trip_then_warm_start_continues_identically():
     np.testing.assert_array_equal(restored._theta, model._theta)
     # after unpickling the public weights are views of the trained parameters again
     assert np.shares_memory(restored.input_weights_[0], restored._theta)
+    if cell == "gru":
+        assert np.shares_memory(restored.recurrent_biases_[1], restored._theta)
 
 
 @pytest.mark.parametrize(
