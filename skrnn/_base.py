@@ -193,7 +193,10 @@ class BaseRNN(BaseEstimator):
         else:
             out = validate_data(self, X, y_arg, reset=reset, dtype=dtype, **y_kwargs)
             flat = out[0] if check_y else out
-            n_per_step = (self.n_features_per_step or 1) if reset else self.n_features_per_step_
+            if reset:
+                n_per_step = self._features_per_step_of_flat_input()
+            else:
+                n_per_step = self.n_features_per_step_
             if flat.shape[1] % n_per_step:
                 raise ValueError(
                     f"X has {flat.shape[1]} columns, which is not a multiple of "
@@ -214,6 +217,25 @@ class BaseRNN(BaseEstimator):
         work_dtype = X.dtype if reset else getattr(self, "_theta", X).dtype
         _validation.check_magnitude(X, work_dtype, "X")
         return (X, out[1]) if check_y else X
+
+    def _features_per_step_of_flat_input(self):
+        """How to read 2-D input: ``n_features_per_step``, else the windower's column names.
+
+        Columns named like ``SequenceWindower(flatten=True)``'s output
+        (``tmax_lag6, ..., rain_lag0``, in ``feature_names_in_``) tell the
+        layout; a plain array does not, and is read as one feature per step.
+        """
+        from_names = _validation.features_per_step_from_names(
+            getattr(self, "feature_names_in_", None)
+        )
+        given = self.n_features_per_step
+        if given is not None and from_names is not None and given != from_names:
+            raise ValueError(
+                f"n_features_per_step={given}, but the columns of X are named as windows "
+                f"of {from_names} features per step ({self.feature_names_in_[0]}, ...): "
+                f"set n_features_per_step={from_names}, or None to read it from the names."
+            )
+        return given or from_names or 1
 
     def _validate_sample_weight(self, sample_weight, n_samples, dtype):
         if sample_weight is None:

@@ -88,9 +88,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         end of each sequence. None backpropagates through the whole sequence.
     n_features_per_step : int or None, default=None
         How 2-D input is read: each row is a time-major flattened sequence of
-        ``n_columns / n_features_per_step`` steps. None means one feature per
-        step. Ignored for 3-D input, except that it must then match
-        ``X.shape[2]`` if given.
+        ``n_columns / n_features_per_step`` steps. None reads the layout from
+        the column names of a DataFrame named as ``SequenceWindower(flatten=True)``
+        names them (``tmax_lag6, tmin_lag6, ..., tmin_lag0``: 2 features per
+        step), and otherwise means one feature per step: a plain array of
+        flattened windows of several features needs ``n_features_per_step``
+        set (or 3-D input, ``SequenceWindower(flatten=False)``, the default).
+        Ignored for 3-D input, except that it must then match ``X.shape[2]``
+        if given.
     warm_start : bool, default=False
         Reuse the weights and optimizer state of the previous ``fit``.
     verbose : bool, default=False

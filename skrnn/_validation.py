@@ -113,3 +113,29 @@ def check_sample_weight_range(sample_weight, dtype):
             "the weights overflow. Multiply all the weights and alpha by the same "
             "constant, or set the negligible weights to 0."
         )
+
+
+def features_per_step_from_names(names):
+    """Features per step of flattened windows named as ``SequenceWindower`` names them.
+
+    ``SequenceWindower(flatten=True)`` names its columns ``<feature>_lag<k>``,
+    oldest step first: ``tmax_lag6, tmin_lag6, ..., tmax_lag0, tmin_lag0``.
+    Returns the number of features per step when ``names`` follow that pattern
+    exactly (the same features in the same order at every step, lags counting
+    down to 0), else None.
+    """
+    if names is None or len(names) == 0:
+        return None
+    parsed = []
+    for name in names:
+        feature, sep, lag = str(name).rpartition("_lag")
+        if not sep or not feature or not lag.isdigit() or (len(lag) > 1 and lag[0] == "0"):
+            return None
+        parsed.append((feature, int(lag)))
+    n_steps = parsed[0][1] + 1
+    if len(parsed) % n_steps:
+        return None
+    per_step = len(parsed) // n_steps
+    features = [feature for feature, _ in parsed[:per_step]]
+    expected = [(f, n_steps - 1 - step) for step in range(n_steps) for f in features]
+    return per_step if parsed == expected and len(set(features)) == per_step else None

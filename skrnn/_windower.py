@@ -56,7 +56,11 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         ``(n_samples, window_length * n_features)``, the layout
         ``RNNRegressor(n_features_per_step=n_features)`` reads and that
         ``Ridge`` or ``MLPRegressor`` baselines can take; it has feature names
-        and supports ``set_output(transform="pandas")``.
+        (``tmax_lag6, ..., rain_lag0``) and supports
+        ``set_output(transform="pandas")``. ``RNNRegressor`` reads the number
+        of features per step from those names when it gets the DataFrame; from
+        a plain array (a pipeline's default output) it cannot know it, so give
+        ``n_features_per_step``, or keep ``flatten=False``.
 
     Attributes
     ----------
@@ -125,7 +129,16 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             The fitted windower.
         """
         reject_masked(X, "X")
-        validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if X.shape[0] < self.window_length:
+            n = X.shape[0]
+            raise ValueError(
+                f"SequenceWindower(window_length={self.window_length}) is fitted on "
+                f"{n} sample{'s' if n != 1 else ''} (rows): a window longer than the "
+                "series it is fitted on would be mostly padding. Use a window_length of "
+                f"at most {n}, or fit on more rows (transform may then be given fewer "
+                "rows, e.g. a short test fold: their missing history is padded)."
+            )
         return self
 
     def transform(self, X):
@@ -170,9 +183,11 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if not self.flatten:
             raise ValueError(
-                "SequenceWindower(flatten=False) returns 3-D windows, which have "
-                "no column names and cannot become a pandas DataFrame; use "
-                "flatten=True for feature names or set_output(transform='pandas')."
+                "SequenceWindower(flatten=False) returns 3-D windows, which have no "
+                "column names and cannot be a pandas DataFrame, so it has no "
+                "get_feature_names_out and no set_output(transform='pandas'). "
+                "flatten=True gives 2-D windows with names (tmax_lag6, ..., rain_lag0) "
+                "and pandas output; RNNRegressor reads the 3-D windows as they are."
             )
         names = _check_feature_names_in(self, input_features)
         return np.asarray(

@@ -445,6 +445,8 @@ def test_windower_hostile_input(method, case, X, expected):
     else:
         if case in ("wrong_n_features", "dataframe_renamed_column"):
             expected = WORKS  # nothing to be inconsistent with
+        if case == "one_row_works":  # fit refuses a window longer than its rows
+            expected = (ValueError, "fitted on 1 sample ")
         func = windower.fit_transform
     before = _snapshot(X)
     result = _call(func, dict(X=X), expected)
@@ -457,16 +459,19 @@ def test_windower_hostile_input(method, case, X, expected):
         _assert_unchanged(before, X, "X")
 
 
-def test_window_longer_than_the_data_is_padding_only():
+def test_window_longer_than_the_rows_transformed_is_padding_only():
     rows = np.arange(10.0).reshape(5, 2)
     before = rows.copy()
-    out = SequenceWindower(window_length=50).fit_transform(rows)
+    with pytest.raises(ValueError, match=r"window_length=50\) is fitted on 5 samples"):
+        SequenceWindower(window_length=50).fit(rows)
+    history = np.tile(rows, (10, 1))  # fitted on enough rows, it may transform fewer
+    out = SequenceWindower(window_length=50).fit(history).transform(rows)
     assert out.shape == (5, 50, 2)
     np.testing.assert_array_equal(out[0], np.tile(rows[0], (50, 1)))
     np.testing.assert_array_equal(out[4, -5:], rows)
     np.testing.assert_array_equal(out[4, :-5], np.tile(rows[0], (45, 1)))
     np.testing.assert_array_equal(rows, before)
-    zeros = SequenceWindower(window_length=50, padding="zeros").fit_transform(rows)
+    zeros = SequenceWindower(window_length=50, padding="zeros").fit(history).transform(rows)
     assert np.count_nonzero(zeros[0, :-1]) == 0
 
 

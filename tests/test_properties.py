@@ -186,8 +186,11 @@ def series(draw):
 @example(X=np.array([[-0.0]]), length=2, padding="zeros")  # signed zero survives
 def test_windowing_then_flattening_equals_flattening_by_hand(X, length, padding):
     X_before = X.copy()
-    flat = SequenceWindower(window_length=length, padding=padding, flatten=True).fit_transform(X)
-    windows = SequenceWindower(window_length=length, padding=padding).fit_transform(X)
+    # fit needs window_length rows; transform then takes any number (here X itself)
+    history = np.tile(X, (length, 1))
+    flat = SequenceWindower(window_length=length, padding=padding, flatten=True).fit(
+        history).transform(X)
+    windows = SequenceWindower(window_length=length, padding=padding).fit(history).transform(X)
     expected = windows_by_hand(X, length, padding)
     assert flat.shape == expected.shape
     np.testing.assert_array_equal(flat, expected)

@@ -1,0 +1,110 @@
+"""What a new user hit in a first hour (items 6-8 of the report; the demo's
+items are in test_demo.py): each test reproduces one report."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skrnn import RNNRegressor, SequenceWindower
+
+
+def daily(n_rows=300, seed=0):
+    rng = np.random.RandomState(seed)
+    days = np.arange(n_rows)
+    X = pd.DataFrame({
+        "tmax": 60 + 15 * np.sin(2 * np.pi * days / 365) + rng.normal(0, 4, n_rows),
+        "tmin": 45 + 12 * np.sin(2 * np.pi * days / 365) + rng.normal(0, 4, n_rows),
+        "rain": rng.exponential(0.1, n_rows),
+    })
+    return X, X["tmax"].shift(-1).ffill().to_numpy()
+
+
+# 6. a window longer than the rows it is fitted on
+
+
+def test_windower_fit_refuses_a_window_longer_than_its_rows():
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match=r"window_length=50\) is fitted on 10 samples"):
+        SequenceWindower(window_length=50).fit(X)
+    with pytest.raises(ValueError, match="window_length=11"):
+        SequenceWindower(window_length=11).fit_transform(X)
+    with pytest.raises(ValueError, match="1 sample "):
+        SequenceWindower(window_length=2).fit(X[:1])
+    fitted = SequenceWindower(window_length=10).fit(X)  # as long as the rows: fine
+    # transform of fewer rows (a short test fold) stays allowed, with padding
+    windows = fitted.transform(X[:3])
+    assert windows.shape == (3, 10, 3)
+    np.testing.assert_array_equal(windows[0, :-1], np.repeat(X[:1], 9, axis=0))
+
+
+# 7. set_output(transform="pandas") and 3-D windows
+
+
+def test_pandas_output_of_3d_windows_says_what_is_true():
+    X, y = daily()
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(7), RNNRegressor(max_iter=2))
+    pipe.set_output(transform="pandas")
+    with pytest.raises(ValueError, match="3-D windows, which have no column names") as error:
+        pipe.fit(X, y)
+    message = str(error.value)
+    assert "flatten=True gives 2-D windows with names" in message
+    assert "use" not in message.split("so it has")[0]  # no advice to call set_output again
+    with pytest.raises(ValueError, match="no get_feature_names_out"):
+        SequenceWindower(7).fit(X).get_feature_names_out()
+    # with flatten=True both work
+    flat = SequenceWindower(7, flatten=True).set_output(transform="pandas").fit_transform(X)
+    assert isinstance(flat, pd.DataFrame) and flat.columns[0] == "tmax_lag6"
+
+
+# 8. flattened multi-feature windows are never read as one feature per step
+
+
+def test_flattened_windows_with_the_windower_names_are_read_per_step():
+    X, y = daily()
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(7, flatten=True),
+                         RNNRegressor(max_iter=3, random_state=0))
+    pipe.set_output(transform="pandas")  # the names travel with the windows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X, y)
+    rnn = pipe[-1]
+    assert (rnn.n_steps_, rnn.n_features_per_step_) == (7, 3)
+    assert rnn.n_features_per_step is None  # inferred and recorded, the parameter untouched
+    # the same model as 3-D windows of the same rows
+    three_d = make_pipeline(StandardScaler(), SequenceWindower(7),
+                            RNNRegressor(max_iter=3, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        three_d.fit(X, y)
+    np.testing.assert_allclose(pipe.predict(X), three_d.predict(X), rtol=1e-12)
+    # a contradicting n_features_per_step is an error that names both
+    windows = SequenceWindower(7, flatten=True).set_output(transform="pandas").fit_transform(X)
+    with pytest.raises(ValueError, match=r"n_features_per_step=1, but the columns .* 3 features"):
+        RNNRegressor(n_features_per_step=1).fit(windows, y)
+
+
+@pytest.mark.parametrize(
+    "names, expected",
+    [
+        (["tmax_lag1", "rain_lag1", "tmax_lag0", "rain_lag0"], 2),
+        (["x0_lag2", "x0_lag1", "x0_lag0"], 1),
+        (["a_b_lag1", "c_lag1", "a_b_lag0", "c_lag0"], 2),
+        (["tmax", "rain"], None),  # not windows
+        (["a_lag1", "b_lag1", "b_lag0", "a_lag0"], None),  # features in another order
+        (["a_lag2", "a_lag0"], None),  # a step missing
+        (["a_lag1", "b_lag1", "a_lag0"], None),  # the last step incomplete
+        (["a_lag01", "a_lag00"], None),
+    ],
+)
+def test_the_layout_is_read_from_names_only_when_they_are_exactly_the_windowers(names, expected):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(40, len(names))), columns=names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = RNNRegressor(max_iter=1, random_state=0).fit(X, X.iloc[:, -1])
+    assert model.n_features_per_step_ == (expected or 1)
