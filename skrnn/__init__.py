@@ -3,11 +3,13 @@
 __version__ = "0.2.0"
 
 from . import datasets, exceptions, export, incremental, persistence  # noqa: E402
+from ._classifier import RNNClassifier  # noqa: E402
 from ._regressor import RNNRegressor  # noqa: E402
 from ._windower import SequenceWindower  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 
 __all__ = [
+    "RNNClassifier",
     "RNNRegressor",
     "SequenceWindower",
     "datasets",

@@ -43,7 +43,8 @@ class BaseRNN(BaseEstimator):
     """Base of the recurrent estimators. Not for direct use.
 
     Heads implement ``_prepare_targets``, ``_validation_score``,
-    ``_output_layer`` and set ``_loss`` and ``_baseline_loss``.
+    ``_output_layer`` and set ``_loss`` and ``_baseline_loss``; they may
+    override ``_validation_split`` and set ``_monitor_validation_loss``.
     """
 
     _parameter_constraints = {
@@ -79,10 +80,18 @@ class BaseRNN(BaseEstimator):
     _loss = None  # a function of skrnn._losses
     _baseline_loss = None  # the loss of a constant prediction, for the divergence rule
     _baseline_text = ""  # what that baseline is, for the divergence message
+    # early stopping keeps the epoch of the lowest validation loss (True) or of
+    # the highest validation score (False)
+    _monitor_validation_loss = False
 
-    def _prepare_targets(self, y, sample_weight, first_pass, dtype):
+    def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
         """The training targets, 2-D in ``dtype``; sets ``n_outputs_`` on a first pass."""
         raise NotImplementedError
+
+    def _validation_split(self, n_samples, n_val, y):
+        """``(train, validation)`` indices of early stopping: the chronological tail."""
+        cut = n_samples - n_val
+        return slice(0, cut), slice(cut, None)
 
     def _validation_score(self, y_hat, y, sample_weight):
         """Score (higher is better) of raw outputs against the given targets."""
@@ -260,7 +269,7 @@ class BaseRNN(BaseEstimator):
 
     # ------------------------------------------------------------------ training
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
         self._check_cell_parameters()
         fitted = hasattr(self, "_theta")
         first_pass = not fitted or (not self.warm_start and not incremental)
@@ -271,7 +280,7 @@ class BaseRNN(BaseEstimator):
         X = X.astype(dtype, copy=False)
         uniform_weights = sample_weight is None
         sample_weight = self._validate_sample_weight(sample_weight, X.shape[0], dtype)
-        target = self._prepare_targets(y, sample_weight, first_pass, dtype)
+        target = self._prepare_targets(y, sample_weight, first_pass, dtype, classes)
         if first_pass:
             self._initialize(dtype)
         self._make_or_update_optimizer(first_pass)
@@ -289,12 +298,12 @@ class BaseRNN(BaseEstimator):
                     f"early_stopping with validation_fraction={self.validation_fraction} "
                     f"leaves no training or no validation samples out of {X.shape[0]}."
                 )
-            cut = X.shape[0] - n_val  # chronological tail
-            val = (X[cut:], target[cut:], y[cut:], sample_weight[cut:])
-            X, target, sample_weight = X[:cut], target[:cut], sample_weight[:cut]
+            train, held_out = self._validation_split(X.shape[0], n_val, y)
+            val = (X[held_out], target[held_out], y[held_out], sample_weight[held_out])
+            X, target, sample_weight = X[train], target[train], sample_weight[train]
             if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
                 raise ValueError(
-                    "early_stopping: the training part or the validation tail has "
+                    "early_stopping: the training part or the validation part has "
                     "zero total sample_weight."
                 )
         # time-major copy, with a column of ones that carries the input bias
@@ -303,6 +312,7 @@ class BaseRNN(BaseEstimator):
             self.validation_loss_curve_ = [] if use_validation else None
             self.validation_scores_ = [] if use_validation else None
             self.best_validation_score_ = -np.inf if use_validation else None
+            self._best_monitored = -np.inf  # the monitored value of the best epoch
             self.best_loss_ = None if use_validation else np.inf
         elif not use_validation and self.best_loss_ is None:
             self.best_loss_ = np.inf  # a warm start that turned early stopping off
@@ -422,7 +432,7 @@ class BaseRNN(BaseEstimator):
             else min(self.batch_size, n_samples)
         )
         order = self._rng.permutation(n_samples) if self.shuffle else None
-        theta, params, loss_function = self._theta, self._params, type(self)._loss
+        theta, params, loss_function = self._theta, self._params, self._loss
         mask = self._layout.weight_mask(theta.dtype) if self.alpha else None
         alpha = self.alpha
         workspaces = {}  # batch size -> buffers reused by every batch of that size
@@ -492,7 +502,7 @@ class BaseRNN(BaseEstimator):
     def _validate_epoch(self, X, target, y, sample_weight):
         """Loss and score on the validation tail (batch-first X); returns the loss."""
         y_hat = _network.predict(self._params, X, _PREDICT_CHUNK)
-        val_loss, _ = type(self)._loss(y_hat, target, sample_weight, float(sample_weight.sum()))
+        val_loss, _ = self._loss(y_hat, target, sample_weight, float(sample_weight.sum()))
         self.validation_loss_curve_.append(val_loss)
         self.validation_scores_.append(float(self._validation_score(y_hat, y, sample_weight)))
         return val_loss
@@ -500,13 +510,17 @@ class BaseRNN(BaseEstimator):
     def _update_no_improvement_count(self, use_validation):
         """Track the best epoch; True when training should stop."""
         if use_validation:
-            score = self.validation_scores_[-1]
-            if score < self.best_validation_score_ + self.tol:
+            if self._monitor_validation_loss:
+                score, best = -self.validation_loss_curve_[-1], self._best_monitored
+            else:
+                score, best = self.validation_scores_[-1], self.best_validation_score_
+            if score < best + self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
+            if score > best:
+                self._best_monitored = score
+                self.best_validation_score_ = self.validation_scores_[-1]
                 self._best_theta[...] = self._theta
         else:
             if self.loss_ > self.best_loss_ - self.tol:

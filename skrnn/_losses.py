@@ -19,3 +19,46 @@ def squared_error(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
     weights = scale if sample_weight is None else (sample_weight * scale)[:, None]
     d_y_hat = np.multiply(err, weights, out=d_y_hat)
     return 0.5 * float(np.vdot(err, d_y_hat)), d_y_hat
+
+
+def logistic_log_loss(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
+    """Cross-entropy of independent logistic outputs (binary and multilabel).
+
+    ``y_hat`` holds logits, ``y`` 0/1 targets of the same shape; the loss is
+    the weighted mean over samples of the sum over outputs of
+    ``log(1 + exp(z)) - y z`` (``-y log p - (1 - y) log(1 - p)`` with
+    ``p = sigmoid(z)``), computed without overflow, as scikit-learn's
+    ``MLPClassifier`` sums it over outputs. ``d_y_hat = (p - y) w / sum(w)``.
+    """
+    weights = 1.0 / w_sum if sample_weight is None else (sample_weight / w_sum)[:, None]
+    # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))
+    per_entry = np.logaddexp(0.0, y_hat) - y * y_hat
+    loss = float(np.sum(per_entry * weights))
+    p = np.multiply(y_hat, 0.5, out=err)  # p = sigmoid(z) = (tanh(z / 2) + 1) / 2
+    np.tanh(p, out=p)
+    p *= 0.5
+    p += 0.5
+    d_y_hat = np.subtract(p, y, out=d_y_hat)
+    d_y_hat *= weights
+    return loss, d_y_hat
+
+
+def softmax_log_loss(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
+    """Cross-entropy of a softmax over the outputs (multiclass).
+
+    ``y_hat`` holds logits, ``y`` the one-hot targets; the loss is the
+    weighted mean over samples of ``logsumexp(z) - sum(y z)``, and
+    ``d_y_hat = (softmax(z) - y) w / sum(w)``.
+    """
+    weights = 1.0 / w_sum if sample_weight is None else (sample_weight / w_sum)[:, None]
+    shifted = np.subtract(y_hat, y_hat.max(axis=1, keepdims=True), out=err)
+    np.exp(shifted, out=shifted)
+    total = shifted.sum(axis=1, keepdims=True)
+    log_total = np.log(total) + y_hat.max(axis=1, keepdims=True)  # logsumexp(z)
+    per_sample = log_total[:, 0] - np.sum(y * y_hat, axis=1)
+    w = 1.0 / w_sum if sample_weight is None else sample_weight / w_sum
+    loss = float(np.sum(per_sample * w))
+    shifted /= total  # softmax(z)
+    d_y_hat = np.subtract(shifted, y, out=d_y_hat)
+    d_y_hat *= weights
+    return loss, d_y_hat

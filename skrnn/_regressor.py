@@ -324,7 +324,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     # ------------------------------------------------------------ the head's hooks
 
-    def _prepare_targets(self, y, sample_weight, first_pass, dtype):
+    def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
         """Standardise y with the mean and scale of the first fit."""
         _validation.check_target(y, dtype)
         y = np.asarray(y, dtype=dtype)

@@ -1,0 +1,468 @@
+"""RNNClassifier: the classification head on the shared recurrent estimator."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import column_or_1d
+
+from . import _losses
+from ._base import BaseRNN
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    """Recurrent network classifier (Elman, GRU or LSTM) trained by BPTT.
+
+    The network is the one of :class:`RNNRegressor`: layers of the chosen
+    cell over the sequence, and a linear read-out of the last layer's last
+    state, ``z = h_T @ W_hy + b_y``, here the logits. Binary targets have one
+    output, the logit of ``classes_[1]`` (probability ``sigmoid(z)``);
+    multiclass targets a softmax over ``len(classes_)`` outputs; multilabel
+    indicator matrices one independent logistic output per label. The loss
+    is the weighted cross-entropy (log-loss) of the mean, plus the L2 term.
+
+    Parameters
+    ----------
+    cell : {"elman", "gru", "lstm"}, default="elman"
+        The recurrent cell. The gated cells (GRU, LSTM) carry information over
+        many steps more easily; the Elman cell is the cheapest per step.
+    hidden_size : int, default=8
+        Number of units in each recurrent layer.
+    n_layers : int, default=1
+        Number of stacked recurrent layers.
+    activation : {"tanh", "relu"}, default="tanh"
+        Activation of the Elman cell. The gated cells have their own (sigmoid
+        gates, tanh candidate); for them anything but "tanh" is an error.
+    solver : {"adam", "sgd"}, default="adam"
+        Optimizer: Adam, or SGD with momentum.
+    learning_rate_init : float or "auto", default="auto"
+        Step size of the optimizer. "auto" means 3e-3 for the Elman cell and
+        1e-2 for the gated cells, as for :class:`RNNRegressor` (where the
+        choice is explained).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" means ``min(64, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+    shuffle : bool, default=True
+        Shuffle the samples before each epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation and the shuffling. An integer makes
+        the fit reproducible bit for bit.
+    tol : float, default=1e-4
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation score) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+    n_iter_no_change : int, default=10
+        Patience, in epochs, for the ``tol`` stopping rule.
+    early_stopping : "auto" or bool, default="auto"
+        Hold out ``validation_fraction`` of the samples (see
+        ``validation_split``), stop when the validation loss stops improving
+        (the loss, not the accuracy, which saturates on small validation
+        parts), and restore the weights of the epoch with the lowest
+        validation loss. "auto" enables it when ``fit`` gets at least 1000
+        samples; on the small training sets typical of sequence classification
+        it stays off and every epoch trains on all the data. ``partial_fit``
+        never holds data out.
+    validation_fraction : float, default=0.1
+        Fraction of the samples held out when early stopping is on.
+    validation_split : {"stratified", "tail"}, default="stratified"
+        How early stopping holds samples out: "stratified", a split with the
+        classes' proportions drawn with ``random_state`` (for independent
+        sequences, whose training sets are often ordered by class), or
+        "tail", the last samples in the order given (for windows of one
+        series, where a shuffled split would leak the future).
+    alpha : float, default=3e-2
+        L2 penalty on the weight matrices (not the biases):
+        ``0.5 * alpha * sum(W ** 2) / sum(sample_weight in the batch)``.
+        The regressor's default; not yet chosen on classification data.
+    momentum : float, default=0.9
+        Momentum of the SGD solver.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov momentum with the SGD solver.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+    clip_grad_norm : float or None, default=5.0
+        Rescale the gradient of each mini-batch so that its global L2 norm
+        over all parameters is at most this value (the rule of
+        ``torch.nn.utils.clip_grad_norm_``). None disables clipping.
+    bptt_steps : int or None, default=None
+        Truncated BPTT: gradients flow back at most this many steps from the
+        end of each sequence. None backpropagates through the whole sequence.
+    n_features_per_step : int or None, default=None
+        How 2-D input is read: each row is a time-major flattened sequence of
+        ``n_columns / n_features_per_step`` steps. None reads the layout from
+        the column names of a DataFrame named as ``SequenceWindower(flatten=True)``
+        names them (``tmax_lag6, tmin_lag6, ..., tmin_lag0``: 2 features per
+        step), and otherwise means one feature per step: a plain array of
+        flattened windows of several features needs ``n_features_per_step``
+        set (or 3-D input, ``SequenceWindower(flatten=False)``, the default).
+        Ignored for 3-D input, except that it must then match ``X.shape[2]``
+        if given.
+    warm_start : bool, default=False
+        Reuse the weights and optimizer state of the previous ``fit``.
+    verbose : bool, default=False
+        Print one line per epoch: epoch, training loss, validation loss,
+        elapsed seconds.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (for multilabel targets, the label indices).
+    input_weights_, recurrent_weights_, hidden_biases_, recurrent_biases_ : list of ndarray
+        The recurrent layers, as in :class:`RNNRegressor`.
+    output_weights_ : ndarray of shape (hidden_size, n_outputs_)
+        ``W_hy`` of the logits.
+    output_bias_ : ndarray of shape (n_outputs_,)
+        ``b_y`` of the logits.
+    out_activation_ : {"logistic", "softmax"}
+        How the logits become probabilities.
+    loss_ : float
+        Training loss of the last epoch (cross-entropy plus the L2 term).
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    best_loss_ : float or None
+        Lowest training loss; None when early stopping was on.
+    validation_loss_curve_ : list of float or None
+        Cross-entropy on the validation part after each epoch, or None.
+    validation_scores_ : list of float or None
+        Accuracy on the validation part after each epoch, or None.
+    best_validation_score_ : float or None
+        Validation accuracy of the epoch kept (the lowest validation loss), or None.
+    grad_norm_curve_ : list of float
+        Mean global gradient norm, before clipping, of each epoch.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen by the optimizer.
+    n_outputs_ : int
+        Number of outputs (logits).
+    n_features_in_ : int
+        Number of flattened input columns, ``n_steps_ * n_features_per_step_``.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when ``X`` is a DataFrame with string column names.
+    n_steps_ : int
+        Length of the sequences.
+    n_features_per_step_ : int
+        Features per time step.
+
+    See Also
+    --------
+    RNNRegressor : The same network for regression.
+    skrnn.export.to_torch : The fitted model as a ``torch.nn.Module`` (its
+        output: the logits).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 6, 1))           # 300 sequences of 6 steps
+    >>> y = np.where(X[:, 2, 0] > 0, "up", "down")  # the sign of step 3
+    >>> clf = RNNClassifier(random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseRNN._parameter_constraints,
+        "validation_split": [StrOptions({"stratified", "tail"})],
+    }
+    _monitor_validation_loss = True
+
+    def __init__(
+        self,
+        cell="elman",
+        hidden_size=8,
+        n_layers=1,
+        activation="tanh",
+        solver="adam",
+        learning_rate_init="auto",
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        validation_split="stratified",
+        alpha=3e-2,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        clip_grad_norm=5.0,
+        bptt_steps=None,
+        n_features_per_step=None,
+        warm_start=False,
+        verbose=False,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.activation = activation
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.alpha = alpha
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.clip_grad_norm = clip_grad_norm
+        self.bptt_steps = bptt_steps
+        self.n_features_per_step = n_features_per_step
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features_per_step) or \
+                (n_samples, n_columns)
+            Sequences, or time-major flattened sequences (see
+            ``n_features_per_step``).
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a weight of k counts like k copies of the sample.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run exactly one epoch over ``X, y``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features_per_step) or \
+                (n_samples, n_columns)
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of all the calls; required on the first call (unless
+            ``y`` is a multilabel indicator matrix), ignored afterwards. ``y``
+            need not hold all of them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "classes_") and classes is None:
+            if not type_of_target(y).startswith("multilabel"):
+                raise ValueError(
+                    "classes must be passed on the first call to "
+                    "RNNClassifier.partial_fit (every class that any call will see)."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict(self, X):
+        """Predict class labels of sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, `n_steps_`, `n_features_per_step_`) or \
+                (n_samples, `n_features_in_`)
+            Sequences shaped like the training input.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels (a 0/1 indicator matrix for multilabel targets).
+        """
+        logits = self._raw_output(X)
+        if self.out_activation_ == "softmax":
+            return self.classes_[np.argmax(logits, axis=1)]
+        on = logits > 0  # probability above 1/2
+        if self._is_multilabel():
+            return on.astype(int)
+        return self.classes_[on[:, 0].astype(int)]
+
+    def decision_function(self, X):
+        """The logits of sequences: what ``predict_proba`` turns into probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, `n_steps_`, `n_features_per_step_`) or \
+                (n_samples, `n_features_in_`)
+            Sequences shaped like the training input.
+
+        Returns
+        -------
+        logits : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            For binary targets the logit of ``classes_[1]`` (1-D, positive
+            where it is predicted); otherwise one column per class or label.
+        """
+        logits = self._raw_output(X)
+        return logits[:, 0] if self._is_binary() else logits
+
+    def _is_binary(self):
+        return self.out_activation_ == "logistic" and not self._is_multilabel()
+
+    def _is_multilabel(self):
+        return self._label_binarizer.y_type_.startswith("multilabel")
+
+    def predict_proba(self, X):
+        """Probability of each class, for sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, `n_steps_`, `n_features_per_step_`) or \
+                (n_samples, `n_features_in_`)
+            Sequences shaped like the training input.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``; rows sum to 1 (for multilabel
+            targets, each column is the probability of its label).
+        """
+        logits = self._raw_output(X)
+        if self.out_activation_ == "softmax":
+            logits = logits - logits.max(axis=1, keepdims=True)
+            proba = np.exp(logits)
+            return proba / proba.sum(axis=1, keepdims=True)
+        proba = 0.5 * np.tanh(0.5 * logits) + 0.5  # sigmoid, without overflow
+        if self._is_multilabel():
+            return proba
+        return np.hstack([1.0 - proba, proba])
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, `n_steps_`, `n_features_per_step_`) or \
+                (n_samples, `n_features_in_`)
+            Sequences shaped like the training input.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------ the head's hooks
+
+    def _y_validation_kwargs(self):
+        return dict(multi_output=True)
+
+    @property
+    def _loss(self):
+        if self.out_activation_ == "softmax":
+            return _losses.softmax_log_loss
+        return _losses.logistic_log_loss
+
+    @property
+    def _baseline_loss(self):
+        """Cross-entropy of predicting equal probabilities."""
+        if self.out_activation_ == "softmax":
+            return float(np.log(self.n_outputs_))
+        return float(self.n_outputs_ * np.log(2.0))
+
+    _baseline_text = (
+        "of the cross-entropy, where predicting equal probabilities scores log(2) "
+        "per logistic output, log(n_classes) for a softmax"
+    )
+
+    def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
+        """Labels to 0/1 targets of the logits, with the classes of the first fit."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_pass:
+            binarizer = LabelBinarizer()
+            if classes is not None and not type_of_target(y).startswith("multilabel"):
+                binarizer.fit(np.asarray(classes))
+            else:
+                binarizer.fit(y)
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            multiclass = binarizer.y_type_ == "multiclass"
+            self.out_activation_ = "softmax" if multiclass else "logistic"
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y has labels that are not in classes_ {self.classes_.tolist()}: "
+                f"{unseen.tolist()}. "
+                + ("Pass every class to the first partial_fit call (classes=...)."
+                   if classes is not None or not first_pass else "")
+            )
+        target = self._label_binarizer.transform(y).astype(dtype)
+        if first_pass:
+            self.n_outputs_ = target.shape[1]
+        elif target.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {target.shape[1]} labels but the model was fitted with "
+                f"{self.n_outputs_}."
+            )
+        return target
+
+    def _validation_split(self, n_samples, n_val, y):
+        if self.validation_split == "tail":
+            return super()._validation_split(n_samples, n_val, y)
+        labels = y if y.ndim == 1 else None  # multilabel: a plain random split
+        try:
+            return train_test_split(
+                np.arange(n_samples), test_size=n_val, stratify=labels,
+                random_state=self._rng.randint(np.iinfo(np.int32).max),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early stopping's stratified split of {n_samples} samples "
+                f"(validation_fraction={self.validation_fraction}) failed: {exc} "
+                "Use more samples, a larger validation_fraction, or "
+                "early_stopping=False."
+            ) from exc
+
+    def _validation_score(self, y_hat, y, sample_weight):
+        """Accuracy of the validation part."""
+        if self.out_activation_ == "softmax":
+            pred = self.classes_[np.argmax(y_hat, axis=1)]
+        elif self._is_multilabel():
+            pred = (y_hat > 0).astype(int)
+        else:
+            pred = self.classes_[(y_hat[:, 0] > 0).astype(int)]
+        return accuracy_score(y, pred, sample_weight=sample_weight)
+
+    def _output_layer(self, W_hy, b_y):
+        """The logits' read-out, as trained."""
+        return W_hy, b_y
