@@ -50,7 +50,7 @@ def torch_state_dict(estimator):
 
     Parameters
     ----------
-    estimator : RNNRegressor
+    estimator : RNNRegressor or RNNClassifier
         A fitted estimator.
 
     Returns
@@ -71,15 +71,18 @@ def to_torch(estimator):
 
     Parameters
     ----------
-    estimator : RNNRegressor
+    estimator : RNNRegressor or RNNClassifier
         A fitted estimator.
 
     Returns
     -------
     module : torch.nn.Module
         Maps a tensor of shape ``(n_samples, n_steps, n_features_per_step_)``,
-        in the model's dtype, to ``estimator.predict``'s values (shape
-        ``(n_samples,)`` when ``y`` was 1-D, else ``(n_samples, n_outputs_)``).
+        in the model's dtype, to a regressor's ``predict`` values (shape
+        ``(n_samples,)`` when ``y`` was 1-D, else ``(n_samples, n_outputs_)``),
+        or to a classifier's logits, shape ``(n_samples, n_outputs_)`` (one
+        column for binary targets; ``predict_proba`` is their sigmoid or
+        softmax).
         Its submodules are ``rnn`` (``torch.nn.RNN``, ``GRU`` or ``LSTM``) and
         ``linear``; its ``state_dict()`` has the keys of :func:`torch_state_dict`.
 
@@ -92,7 +95,8 @@ def to_torch(estimator):
     torch = _import_torch()
     params = estimator._public_params()
     dtype = torch.float32 if params.W_hy.dtype == np.float32 else torch.float64
-    module = torch_module(params.layout, dtype, squeeze=estimator._y_ndim == 1)
+    # a regressor fitted on 1-D y predicts 1-D; a classifier returns its logits as they are
+    module = torch_module(params.layout, dtype, squeeze=getattr(estimator, "_y_ndim", 2) == 1)
     module.load_state_dict(
         {key: torch.from_numpy(value) for key, value in state_dict_of(params).items()}
     )
