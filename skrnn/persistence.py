@@ -1,4 +1,4 @@
-"""Save a fitted RNNRegressor without pickle, and load it back safely.
+"""Save a fitted RNNRegressor or RNNClassifier without pickle, and load it back safely.
 
 :func:`save_model` writes one file: a ZIP archive in the layout of NumPy's
 ``.npz`` (so ``numpy.load(path)`` opens it too), holding
@@ -17,7 +17,9 @@
       with the read-out in the units of the *standardised* target
       (``output_weights_ = W_hy * y_scale_``, ``output_bias_ = b_y * y_scale_
       + y_mean_``), all of the model's dtype;
-    - ``y_mean``, ``y_scale``: the target standardisation;
+    - ``y_mean``, ``y_scale``: a regressor's target standardisation (a
+      classifier's ``classes_`` are JSON values in the metadata, with their
+      dtype and the type of target);
     - ``loss_curve``, ``grad_norm_curve`` and, after a fit with early
       stopping, ``validation_loss_curve`` and ``validation_scores``;
     - ``rng_keys``: the 624 words of the Mersenne Twister that shuffles the
@@ -80,7 +82,6 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["save_model", "load_model"]
 
-FORMAT = "skrnn.RNNRegressor"
 FORMAT_VERSION = 2
 # versions this skrnn reads; 1 predates the cell parameter (always Elman)
 _READABLE_VERSIONS = (1, 2)
@@ -92,9 +93,9 @@ _METADATA_KEYS = {
     "format", "format_version", "skrnn_version", "params", "random_state_is_generator",
     "fitted", "rng", "optimizer",
 }
-_FITTED_KEYS = {
+_FITTED_KEYS = {  # and the head's, in _HEAD_KEYS
     "dtype", "n_features_in_", "n_steps_", "n_features_per_step_", "n_outputs_",
-    "y_ndim", "feature_names_in_", "n_iter_", "t_", "loss_", "best_loss_",
+    "feature_names_in_", "n_iter_", "t_", "loss_", "best_loss_",
     "best_validation_score_", "no_improvement_count", "early_stopping_curves",
 }
 _RNG_KEYS = {"pos", "has_gauss", "cached_gaussian"}
@@ -129,20 +130,22 @@ def save_model(model, path, *, include_optimizer=True):
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
     """
-    from . import RNNRegressor, __version__
+    from . import __version__
 
-    if not isinstance(model, RNNRegressor):
+    format_name = next((name for name, cls in _formats().items() if type(model) is cls), None)
+    if format_name is None:
         raise TypeError(
-            f"save_model saves an RNNRegressor, got {type(model).__name__}; save a "
-            "Pipeline with pickle or joblib, or its RNNRegressor step with save_model."
+            f"save_model saves an RNNRegressor or an RNNClassifier, got "
+            f"{type(model).__name__}; save a Pipeline with pickle or joblib, or its "
+            "RNNRegressor or RNNClassifier step with save_model."
         )
     check_is_fitted(model)
     params, generator = _params_to_json(model)
     p = model._params
     dtype = model._theta.dtype
     arrays = dict(p.named())
-    arrays["y_mean"] = np.asarray(model.y_mean_)
-    arrays["y_scale"] = np.asarray(model.y_scale_)
+    head, head_arrays = _save_head(model)
+    arrays.update(head_arrays)
     arrays["loss_curve"] = np.asarray(model.loss_curve_, dtype=np.float64)
     arrays["grad_norm_curve"] = np.asarray(model.grad_norm_curve_, dtype=np.float64)
     early_stopping_curves = model.validation_scores_ is not None
@@ -167,7 +170,7 @@ def save_model(model, path, *, include_optimizer=True):
 
     names = model.__dict__.get("feature_names_in_")
     metadata = {
-        "format": FORMAT,
+        "format": format_name,
         "format_version": FORMAT_VERSION,
         "skrnn_version": __version__,
         "params": params,
@@ -178,7 +181,7 @@ def save_model(model, path, *, include_optimizer=True):
             "n_steps_": int(model.n_steps_),
             "n_features_per_step_": int(model.n_features_per_step_),
             "n_outputs_": int(model.n_outputs_),
-            "y_ndim": int(model._y_ndim),
+            **head,
             "feature_names_in_": None if names is None else [str(n) for n in names],
             "n_iter_": int(model.n_iter_),
             "t_": int(model.t_),
@@ -210,6 +213,89 @@ def save_model(model, path, *, include_optimizer=True):
     else:
         with open(path, "wb") as file:
             file.write(content)
+
+
+def _formats():
+    from . import RNNClassifier, RNNRegressor
+
+    return {"skrnn.RNNRegressor": RNNRegressor, "skrnn.RNNClassifier": RNNClassifier}
+
+
+# the head's keys in "fitted", by format
+_HEAD_KEYS = {
+    "skrnn.RNNRegressor": {"y_ndim"},
+    "skrnn.RNNClassifier": {"classes", "classes_dtype", "y_type", "best_monitored"},
+}
+_LABEL_DTYPES = ("object", "str", "bool", "int64", "int32", "float64", "float32")
+_Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
+
+
+def _save_head(model):
+    """The head's fitted state: JSON values and arrays."""
+    if hasattr(model, "y_mean_"):  # the regressor: the target standardisation
+        return {"y_ndim": int(model._y_ndim)}, {
+            "y_mean": np.asarray(model.y_mean_), "y_scale": np.asarray(model.y_scale_)
+        }
+    classes = model.classes_
+    kind = "str" if classes.dtype.kind == "U" else classes.dtype.name
+    if kind not in _LABEL_DTYPES or (kind == "object" and not all(
+            isinstance(c, str) for c in classes)):
+        raise TypeError(
+            f"cannot save classes_ of dtype {classes.dtype} as JSON; use labels that "
+            "are strings, integers, floats or booleans."
+        )
+    return {
+        "classes": [c.item() if isinstance(c, np.generic) else c for c in classes],
+        "classes_dtype": kind,
+        "y_type": model._label_binarizer.y_type_,
+        "best_monitored": _float_or_none(model.__dict__.get("_best_monitored")),
+    }, {}
+
+
+def _load_head(model, format_name, fitted, n_outputs):
+    """Check and restore the head's state; returns the arrays the file must hold."""
+    if format_name == "skrnn.RNNRegressor":
+        y_ndim = _expect(fitted, "y_ndim", int, "fitted")
+        if y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
+            raise ValueError("invalid skrnn model file: y_ndim must be 1 (one output) or 2")
+        model._y_ndim = y_ndim
+        floats = (np.dtype(np.float32), np.dtype(np.float64))
+        return {"y_mean": ((n_outputs,), floats), "y_scale": ((n_outputs,), floats)}
+    from sklearn.preprocessing import LabelBinarizer
+
+    kind = _expect(fitted, "classes_dtype", str, "fitted")
+    y_type = _expect(fitted, "y_type", str, "fitted")
+    classes = _expect(fitted, "classes", list, "fitted")
+    if kind not in _LABEL_DTYPES or y_type not in _Y_TYPES:
+        raise ValueError(
+            f"invalid skrnn model file: classes_dtype {kind!r} or y_type {y_type!r}"
+        )
+    numbers = (bool,) if kind == "bool" else (str,) if kind in ("str", "object") else Real
+    if not all(isinstance(c, numbers) and (kind == "bool" or not isinstance(c, bool))
+               for c in classes):
+        raise ValueError(f"invalid skrnn model file: classes must be of kind {kind}")
+    classes = np.array(classes, dtype=object if kind == "object" else None)
+    if kind not in ("str", "object"):
+        classes = classes.astype(kind)
+    expected = {"binary": 1, "multiclass": len(classes), "multilabel-indicator": len(classes)}
+    if len(set(classes.tolist())) != len(classes) or expected[y_type] != n_outputs or (
+            y_type == "binary") != (len(classes) == 2 and n_outputs == 1):
+        raise ValueError(
+            "invalid skrnn model file: classes, y_type and n_outputs_ do not agree"
+        )
+    binarizer = LabelBinarizer()
+    binarizer.fit(np.eye(len(classes), dtype=int) if y_type.startswith("multilabel")
+                  else classes)
+    if binarizer.y_type_ != y_type:
+        raise ValueError("invalid skrnn model file: classes do not give that y_type")
+    model._label_binarizer, model.classes_ = binarizer, binarizer.classes_
+    model.out_activation_ = "softmax" if y_type == "multiclass" else "logistic"
+    best = fitted["best_monitored"]
+    if best is not None and (isinstance(best, bool) or not isinstance(best, Real)):
+        raise ValueError("invalid skrnn model file: best_monitored must be a number or null")
+    if best is not None:
+        model._best_monitored = float(best)
+    return {}
 
 
 def _optimizer_kind(optimizer):
@@ -286,7 +372,7 @@ def load_model(path):
 
 
 def _load(archive):
-    from . import RNNRegressor, __version__
+    from . import __version__
     from ._network import Layout
     from .exceptions import InconsistentVersionWarning
 
@@ -306,10 +392,13 @@ def _load(archive):
     metadata = _read_metadata(archive, members[_METADATA])
 
     _check_keys(metadata, _METADATA_KEYS, "the metadata")
-    if metadata["format"] != FORMAT:
+    format_name = metadata["format"]
+    if format_name not in _formats():
         raise ValueError(
-            f"invalid skrnn model file: format {metadata['format']!r}, expected {FORMAT!r}"
+            f"invalid skrnn model file: format {format_name!r}, expected one of "
+            f"{sorted(_formats())}"
         )
+    cls = _formats()[format_name]
     format_version = metadata["format_version"]
     if not (type(format_version) is int  # noqa: E721 - no bool, no float
             and format_version in _READABLE_VERSIONS):
@@ -321,7 +410,7 @@ def _load(archive):
     if saved_version != __version__:
         warnings.warn(
             InconsistentVersionWarning(
-                estimator_name="RNNRegressor",
+                estimator_name=cls.__name__,
                 current_version=__version__,
                 original_version=saved_version,
             )
@@ -331,11 +420,11 @@ def _load(archive):
     if format_version == 1 and isinstance(params, dict) and "cell" not in params:
         params = dict(params, cell="elman")  # version 1 knew the Elman cell only
     model = _model_from_params(
-        RNNRegressor, params,
+        cls, params,
         _expect(metadata, "random_state_is_generator", bool, "the metadata"),
     )
     fitted = metadata["fitted"]
-    _check_keys(fitted, _FITTED_KEYS, "fitted")
+    _check_keys(fitted, _FITTED_KEYS | _HEAD_KEYS[format_name], "fitted")
     dtype_name = _expect(fitted, "dtype", str, "fitted")
     if dtype_name not in ("float32", "float64"):
         raise ValueError(f"invalid skrnn model file: dtype {dtype_name!r}")
@@ -350,9 +439,6 @@ def _load(archive):
             "invalid skrnn model file: n_features_in_ is not n_steps_ * "
             "n_features_per_step_"
         )
-    y_ndim = _expect(fitted, "y_ndim", int, "fitted")
-    if y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
-        raise ValueError("invalid skrnn model file: y_ndim must be 1 (one output) or 2")
     feature_names = fitted["feature_names_in_"]
     if feature_names is not None and (
         not isinstance(feature_names, list)
@@ -384,9 +470,7 @@ def _load(archive):
         for name, layer, shape, _ in layout.blocks()
     }
     expected = {name: (shape, (dtype,)) for name, shape in param_shapes.items()}
-    floats = (np.dtype(np.float32), np.dtype(np.float64))
-    expected["y_mean"] = ((n_outputs,), floats)
-    expected["y_scale"] = ((n_outputs,), floats)
+    expected.update(_load_head(model, format_name, fitted, n_outputs))
     expected["loss_curve"] = ((n_iter,), (np.dtype(np.float64),))
     expected["grad_norm_curve"] = ((n_iter,), (np.dtype(np.float64),))
     if early_stopping_curves:
@@ -418,8 +502,9 @@ def _load(archive):
     if feature_names is not None:
         model.feature_names_in_ = np.asarray(feature_names, dtype=object)
     model.n_steps_, model.n_features_per_step_ = n_steps, n_features_per_step
-    model._y_ndim, model.n_outputs_ = y_ndim, n_outputs
-    model.y_mean_, model.y_scale_ = arrays["y_mean"], arrays["y_scale"]
+    model.n_outputs_ = n_outputs
+    if "y_mean" in arrays:  # the regressor's target standardisation
+        model.y_mean_, model.y_scale_ = arrays["y_mean"], arrays["y_scale"]
     model._layout = layout
     model._theta = np.zeros(layout.size, dtype=dtype)
     model._params = layout.params(model._theta)

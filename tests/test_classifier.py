@@ -7,7 +7,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import shuffle
 
-from skrnn import RNNClassifier, _network, export
+import io
+import json
+import zipfile
+
+from skrnn import RNNClassifier, _network, export, load_model, save_model
 from skrnn._losses import logistic_log_loss, softmax_log_loss
 
 QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
@@ -302,3 +306,64 @@ def test_to_torch_gives_the_logits(cell):
         assert logits.shape == (60, clf.n_outputs_)
         np.testing.assert_allclose(logits.reshape(clf.decision_function(X).shape),
                                    clf.decision_function(X), rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------ persistence
+
+
+def _round_trip(model):
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    buffer.seek(0)
+    return load_model(buffer), buffer.getvalue()
+
+
+@pytest.mark.parametrize("target", ["strings", "integers", "booleans", "multiclass", "multilabel"])
+@pytest.mark.parametrize("cell", ["elman", "gru"])
+def test_save_and_load_keep_the_classes_without_pickle(cell, target):
+    X, y = sign_task(n_samples=80)
+    y = {"strings": y, "integers": np.where(y == "pos", 7, -2),
+         "booleans": y == "pos", "multiclass": sign_task(n_samples=80, n_classes=3)[1],
+         "multilabel": np.column_stack([y == "pos", X[:, -1, 1] > 0]).astype(int)}[target]
+    model = fit_quietly(RNNClassifier(cell=cell, max_iter=3, warm_start=True,
+                                      random_state=0), X, y)
+    loaded, content = _round_trip(model)
+    assert type(loaded) is RNNClassifier
+    np.testing.assert_array_equal(loaded.classes_, model.classes_)
+    assert loaded.classes_.dtype == model.classes_.dtype
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["format"] == "skrnn.RNNClassifier"
+    for m in (model, loaded):  # and training goes on bit for bit
+        fit_quietly(m.set_params(max_iter=2), X, y)
+    np.testing.assert_array_equal(loaded._theta, model._theta)
+
+
+def test_a_file_with_tampered_classes_is_refused():
+    X, y = sign_task(n_samples=40)
+    model = fit_quietly(RNNClassifier(max_iter=1, random_state=0), X, y)
+    _, content = _round_trip(model)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+
+    def load_with(**changes):
+        metadata = json.loads(members["metadata.json"])
+        metadata["fitted"].update(changes)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, payload in members.items():
+                archive.writestr(name, json.dumps(metadata) if name == "metadata.json"
+                                 else payload)
+        return load_model(io.BytesIO(buffer.getvalue()))
+
+    with pytest.raises(ValueError, match="classes, y_type and n_outputs_ do not agree"):
+        load_with(classes=["neg", "pos", "zero"])
+    with pytest.raises(ValueError, match="classes must be of kind str"):
+        load_with(classes=[1, 2])
+    with pytest.raises(ValueError, match="classes_dtype 'pickle'"):
+        load_with(classes_dtype="pickle")
+    with pytest.raises(ValueError, match="y_type 'continuous'"):
+        load_with(y_type="continuous")
+    assert load_with().classes_.tolist() == ["neg", "pos"]
