@@ -15,6 +15,7 @@ import hashlib
 import http.client
 import io
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -137,32 +138,191 @@ def _download_weather(url, expected_sha256, data_home, cache_path):
             os.remove(tmp_path)
 
 
+# The first bytes of file types that are often passed by mistake.
+_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Excel .xlsx / OpenDocument file)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls (or other Office) file"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "an executable program"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"PAR1", "a Parquet file"),
+]
+# Suffixes that pandas.read_csv decompresses itself ("infer" compression).
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".tgz")
+_SNIFF_BYTES = 1 << 13
+# Bytes read to locate a decoding error for its message.
+_MAX_DECODE_CHECK = 1 << 26
+_EXPECTED_LAYOUT = (
+    "expected a CSV with a header line, a date as the first column, then the "
+    f"columns {', '.join(_COLUMNS)}"
+)
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _looks_like(head):
+    """A guess at what a non-CSV text starts with, for error messages."""
+    start = head.lstrip()[:1]
+    if start in (b"{", b"["):
+        return "JSON"
+    if start == b"<":
+        return "HTML or XML"
+    return None
+
+
+def _sniff(path, name):
+    """Reject files that are empty or plainly not text; return their first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if os.fspath(path).lower().endswith(_COMPRESSED_SUFFIXES):
+        return b""  # pandas decompresses it; its content is checked after reading
+    if not head:
+        raise ValueError(f"The weather CSV {name} is empty; {_EXPECTED_LAYOUT}.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError(
+            f"The weather CSV {name} is UTF-16 text (as Excel's \"Unicode Text\" saves "
+            f"it), not UTF-8: save it as a UTF-8 CSV; {_EXPECTED_LAYOUT}."
+        )
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            raise ValueError(
+                f"The weather CSV {name} is {kind}, not a CSV (text) file; {_EXPECTED_LAYOUT}."
+            )
+    if b"\x00" in head:
+        raise ValueError(
+            f"The weather CSV {name} is a binary file (it contains NUL bytes), not a "
+            f"CSV (text) file; {_EXPECTED_LAYOUT}."
+        )
+    return head
+
+
+def _where_not_utf8(path, exc):
+    """Where the first byte that is not UTF-8 is, in words."""
+    with open(path, "rb") as f:
+        data = f.read(_MAX_DECODE_CHECK)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return (
+            f"byte 0x{data[error.start]:02x} on line {line}, at byte offset "
+            f"{error.start}, is not valid UTF-8"
+        )
+    return f"byte 0x{exc.object[exc.start]:02x} is not valid UTF-8"
+
+
+def _parse_error_message(name, exc, head):
+    """Say, in words, why pandas could not tokenize the file."""
+    kind = _looks_like(head)
+    if kind:
+        return (
+            f"The weather CSV {name} looks like {kind}, not a CSV file "
+            f"({_EXPECTED_LAYOUT})."
+        )
+    match = re.search(r"Expected (\d+) fields? in line (\d+), saw (\d+)", str(exc))
+    if match:
+        expected, line, saw = match.groups()
+        return (
+            f"The weather CSV {name} is not a CSV in the expected format: its line "
+            f"{line} has {saw} comma-separated fields, but its header line has "
+            f"{expected}; {_EXPECTED_LAYOUT}."
+        )
+    return (
+        f"The weather CSV {name} could not be read as a CSV ({_one_line(exc)}); "
+        f"{_EXPECTED_LAYOUT}."
+    )
+
+
 def _read_weather_csv(path):
     """Read, validate and forward-fill a CSV in the tutorial's format."""
-    df = pd.read_csv(path, index_col=0)
+    name = repr(os.fspath(path))
+    head = _sniff(path, name)
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"The weather CSV {name} cannot be decoded as UTF-8 text ("
+            f"{_where_not_utf8(path, exc)}): it is not a CSV (text) file, or its text "
+            f"is not UTF-8 (save it as UTF-8); {_EXPECTED_LAYOUT}."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ValueError(
+            f"The weather CSV {name} has no header line and no data (it is empty or "
+            f"blank); {_EXPECTED_LAYOUT}."
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise ValueError(_parse_error_message(name, exc, head)) from exc
     missing = [c for c in _COLUMNS if c not in df.columns]
     if missing:
+        kind = _looks_like(head)
+        if kind:
+            raise ValueError(
+                f"The weather CSV {name} looks like {kind}, not a CSV file "
+                f"({_EXPECTED_LAYOUT})."
+            )
+        header = [df.index.name, *df.columns]
+        found = ", ".join(repr(str(c)) for c in header if c is not None) or "nothing"
+        hint = ""
+        if df.index.name in missing:
+            hint = (
+                f" Its first column, {df.index.name!r}, is read as the dates: the "
+                "file needs a date column before it."
+            )
         raise ValueError(
-            f"The weather CSV {os.fspath(path)!r} is missing the column(s) "
-            f"{', '.join(missing)}; expected a date index as the first column, "
-            f"then the columns {', '.join(_COLUMNS)}. Found: {', '.join(map(str, df.columns))}."
+            f"The weather CSV {name} is missing the column(s) {', '.join(missing)}; "
+            f"{_EXPECTED_LAYOUT}. Its header line has: {found}.{hint}"
         )
     try:
         index = pd.DatetimeIndex(pd.to_datetime(df.index), name="date")
     except (ValueError, TypeError) as exc:
         raise ValueError(
-            f"The first column of the weather CSV {os.fspath(path)!r} must hold dates: {exc}"
+            f"The first column of the weather CSV {name} must hold dates: "
+            f"{_one_line(exc)}"
         ) from exc
-    try:
-        values = df[_COLUMNS].astype("float64")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"The columns {', '.join(_COLUMNS)} of the weather CSV "
-            f"{os.fspath(path)!r} must be numeric: {exc}"
-        ) from exc
-    values.index = index
+    values = {}
+    for column in _COLUMNS:
+        numbers = pd.to_numeric(df[column], errors="coerce")
+        bad = (numbers.isna() & df[column].notna()).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            raise ValueError(
+                f"The column {column} of the weather CSV {name} must be numeric: its "
+                f"value {df[column].iloc[row]!r} on data row {row + 1} (date "
+                f"{df.index[row]}) is not a number."
+            )
+        values[column] = numbers.to_numpy(dtype="float64")
+    values = pd.DataFrame(values, index=index)
     # As the tutorial does: a missing value takes the previous day's.
     return values.ffill()
+
+
+def _check_path(path, named_by=""):
+    """The file to read must exist and be a regular file; say which is wrong."""
+    name = repr(os.fspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"The weather CSV path {name}{named_by} is a directory, not a file: give "
+            "the path of the CSV file itself."
+        )
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"Weather CSV not found: {name}{named_by}.")
+    if not os.path.isfile(path):
+        raise OSError(
+            f"The weather CSV path {name}{named_by} is not a regular file (it is a "
+            "device, a pipe or a socket): give the path of a CSV file."
+        )
+    if not os.access(path, os.R_OK):
+        raise PermissionError(
+            f"The weather CSV {name}{named_by} cannot be read: permission denied."
+        )
 
 
 def _split(df, return_X_y):
@@ -221,10 +381,16 @@ def load_weather(path=None, *, return_X_y=False, data_home=None, download_if_mis
     ------
     FileNotFoundError
         If ``path``, or the file named by ``SKRNN_WEATHER_CSV``, does not exist.
+    IsADirectoryError
+        If that path is a directory (:class:`OSError` if it is another kind of
+        non-regular file, :class:`PermissionError` if it cannot be read).
     ValueError
-        If the CSV lacks one of the columns (the message names them and the
-        file), or its first column does not hold dates, or a column is not
-        numeric.
+        If the file is not a CSV in the expected format; the message names the
+        file and says what is wrong: it is empty, binary (an image, an archive,
+        ...), not UTF-8 text, JSON or HTML, or its lines do not have the
+        header's number of fields; it lacks one of the columns (the message
+        lists the columns it has); its first column does not hold dates; or a
+        column is not numeric.
     DatasetUnavailableError
         Subclass of :class:`OSError`: no file was found and the download was
         disabled or failed (no network, HTTP error, timeout). The message says
@@ -266,21 +432,18 @@ def load_weather(path=None, *, return_X_y=False, data_home=None, download_if_mis
     (13509, 4)
     """
     if path is not None:
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"Weather CSV not found: {os.fspath(path)!r}.")
+        _check_path(path)
         return _split(_read_weather_csv(path), return_X_y)
 
     env_path = os.environ.get(_WEATHER_CSV_ENV)
     if env_path:
-        if not os.path.isfile(env_path):
-            raise FileNotFoundError(
-                f"Weather CSV not found: {env_path!r}, named by the environment "
-                f"variable {_WEATHER_CSV_ENV}."
-            )
+        _check_path(env_path, f", named by the environment variable {_WEATHER_CSV_ENV},")
         return _split(_read_weather_csv(env_path), return_X_y)
 
     home = get_data_home(data_home)
     cache_path = os.path.join(home, WEATHER_FILENAME)
+    if os.path.exists(cache_path) and not os.path.isfile(cache_path):
+        _check_path(cache_path, " (the cached copy in the data home)")
     if not os.path.isfile(cache_path):
         # Read the module constants now, so that they can be overridden.
         url, expected = WEATHER_URL, WEATHER_SHA256

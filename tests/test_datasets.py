@@ -144,6 +144,98 @@ def test_return_X_y_small(tmp_path):
     np.testing.assert_array_equal(y, [52.0, 52.0, 53.0])
 
 
+def test_missing_columns_error_lists_the_header_it_found(tmp_path):
+    path = write_csv(tmp_path / "other.csv", "date,temp_max,temp_min\n2000-01-01,1,2\n")
+    with pytest.raises(ValueError, match="missing the column") as info:
+        load_weather(path)
+    assert "Its header line has: 'date', 'temp_max', 'temp_min'." in str(info.value)
+    # No date column: the first of the expected columns is read as the dates.
+    path = write_csv(tmp_path / "noindex.csv", "tmax,tmin,rain,tmax_tomorrow\n1,2,3,4\n")
+    with pytest.raises(ValueError, match="Its first column, 'tmax', is read as the dates"):
+        load_weather(path)
+
+
+def _png_bytes():
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256))
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("figure.png", _png_bytes(), "is a PNG image, not a CSV"),
+        ("book.xlsx", b"PK\x03\x04" + bytes(100), r"is a ZIP archive \(or an Excel \.xlsx"),
+        ("data.bin", b"tmax" + bytes(range(256)), r"is a binary file \(it contains NUL bytes\)"),
+        # no NUL byte, not UTF-8 either: what the report's file gave
+        ("blob.dat", b"\x86\x86" + bytes(range(1, 256)) * 4,
+         r"cannot be decoded as UTF-8 text \(byte 0x86 on line 1, at byte offset 0,"),
+        ("excel.txt", ",tmax,tmin,rain,tmax_tomorrow\n".encode("utf-16"),
+         "is UTF-16 text .*not UTF-8: save it as a UTF-8 CSV"),
+        ("latin1.csv", ",tmax,tmin,rain,tmax_tomorrow\n1970-01-01,1,2,3,4\n"
+         "1970-01-02,caf\xe9,2,3,4\n".encode("latin-1"),
+         r"cannot be decoded as UTF-8 text \(byte 0xe9 on line 3, at byte offset 63, is "
+         r"not valid UTF-8\).*\(save it as UTF-8\)"),
+        ("README.md", b"# Weather\n\nSome notes.\n| a | b, c | d, e |\n",
+         "is not a CSV in the expected format: its line 4 has 3 comma-separated fields, "
+         "but its header line has 1"),
+        ("weather.json", b'{"tmax": [60, 52], "tmin": [35, 39]}\n', "looks like JSON, not a CSV"),
+        ("records.json", b'[\n {"tmax": 1, "tmin": 0},\n {"tmax": 2, "tmin": 1}\n]\n',
+         "looks like JSON, not a CSV"),
+        ("page.csv", b"<!DOCTYPE html>\n<html><body>a, b</body></html>\n",
+         "looks like HTML or XML, not a CSV"),
+        ("empty.csv", b"", "is empty"),
+        ("blank.csv", b"\n\n\n", "has no header line and no data"),
+    ],
+)
+def test_a_file_that_is_not_a_weather_csv_is_explained(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        load_weather(path)
+    text = str(info.value)
+    assert repr(str(path)) in text  # names the file
+    assert "\n" not in text  # one line
+    assert "tmax, tmin, rain, tmax_tomorrow" in text  # and what was expected
+    for jargon in ("codec", "C error", "Error tokenizing", "Found: ."):
+        assert jargon not in text
+
+
+def test_non_numeric_value_is_named(tmp_path):
+    path = write_csv(tmp_path / "text.csv", SMALL_CSV.replace("52.0,39.0", "hot,39.0"))
+    with pytest.raises(ValueError, match=r"column tmax .*'hot' on data row 2 "
+                                         r"\(date 1970-01-02\) is not a number"):
+        load_weather(path)
+
+
+def test_compressed_csv_still_loads(tmp_path):
+    import gzip
+
+    path = tmp_path / "weather.csv.gz"
+    path.write_bytes(gzip.compress(SMALL_CSV.encode()))
+    assert load_weather(path).shape == (3, 4)
+
+
+def test_directory_is_not_reported_as_missing(monkeypatch, tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory, not a file") as info:
+        load_weather(tmp_path)
+    assert repr(str(tmp_path)) in str(info.value)
+    assert "not found" not in str(info.value)
+    monkeypatch.setenv("SKRNN_WEATHER_CSV", str(tmp_path))
+    with pytest.raises(IsADirectoryError, match="named by the environment variable"):
+        load_weather()
+
+
+def test_cache_path_that_is_a_directory(monkeypatch, tmp_path, no_download):
+    (tmp_path / "clean_weather.csv").mkdir()
+    with pytest.raises(IsADirectoryError, match="cached copy"):
+        load_weather(data_home=tmp_path)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_device_is_not_a_regular_file():
+    with pytest.raises(OSError, match="is not a regular file"):
+        load_weather("/dev/null")
+
+
 def test_missing_path_argument_raises_file_not_found(tmp_path):
     missing = tmp_path / "nowhere.csv"
     with pytest.raises(FileNotFoundError, match="nowhere.csv"):

@@ -113,7 +113,7 @@ def test_demo_runs_on_the_tutorial_csv(capsys, tmp_path):
 def test_demo_errors_are_one_line(capsys, tmp_path):
     assert demo_main(["demo", "--csv", str(tmp_path / "missing.csv")]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("python -m skrnn demo: error:") and "\n" not in err
+    assert err.startswith("python -m skrnn: error:") and "\n" not in err
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"a": [1.0, 2.0]}).to_csv(bad)
     assert demo_main(["demo", "--csv", str(bad)]) == 1
