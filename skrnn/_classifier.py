@@ -153,8 +153,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     See Also
     --------
     RNNRegressor : The same network for regression.
-    skrnn.export.to_torch : The fitted model as a ``torch.nn.Module`` (its
-        output: the logits).
+    skrnn.export.to_torch : The fitted model as a ``torch.nn.Module`` that
+        returns the logits.
 
     Examples
     --------

@@ -8,6 +8,7 @@ ORDER = [
     "plot_grid_search.py",
     "plot_exploding_gradients.py",
     "plot_cells.py",
+    "plot_classification.py",
     "plot_torch_export.py",
 ]
 
