@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network, _validation
-from ._cells import CELLS
+from ._cells import CELLS, get_cell
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 
 # A loss this many times its starting value means the fit has blown up, even if
@@ -29,10 +29,6 @@ from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 _DIVERGENCE_RATIO = 1e3
 # early_stopping="auto" holds out a validation tail from this many samples on.
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
-# learning_rate_init="auto", per cell: chosen on the weather task's validation
-# split and on the training data of scikit-learn's regressor check (see the
-# estimators' docstrings)
-_AUTO_LEARNING_RATE = {"elman": 3e-3, "gru": 1e-2, "lstm": 1e-2}
 # Samples per forward pass in predict, so memory does not grow with n_samples;
 # 256 keeps a chunk's buffers small enough to stay in cache: measured fastest or
 # within 15 % of it among 128-1024 for every cell at hidden 16, 64 and 256
@@ -88,7 +84,7 @@ class BaseRNN(BaseEstimator):
         """The training targets, 2-D in ``dtype``; sets ``n_outputs_`` on a first pass."""
         raise NotImplementedError
 
-    def _validation_split(self, n_samples, n_val, y):
+    def _validation_split(self, n_samples, n_val, y, rng):
         """``(train, validation)`` indices of early stopping: the chronological tail."""
         cut = n_samples - n_val
         return slice(0, cut), slice(cut, None)
@@ -105,6 +101,11 @@ class BaseRNN(BaseEstimator):
         return dict(multi_output=True, y_numeric=True)
 
     # ------------------------------------------------------------------ shared API
+
+    def __sklearn_is_fitted__(self):
+        # a fit that failed before training (bad targets, an impossible split)
+        # leaves attributes such as n_features_in_ but no network
+        return "_theta" in vars(self) and "input_weights_" in vars(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -148,11 +149,12 @@ class BaseRNN(BaseEstimator):
     # ---------------------------------------------------------------- validation
 
     def _check_cell_parameters(self):
-        if self.cell != "elman" and self.activation != "tanh":
+        allowed = get_cell(self.cell).ACTIVATIONS
+        if self.activation not in allowed:
             raise ValueError(
-                f"activation={self.activation!r} applies to cell='elman' only; "
-                f"cell={self.cell!r} has its own gate activations: leave activation "
-                "at 'tanh'."
+                f"{type(self).__name__}: activation={self.activation!r} applies to "
+                f"cell='elman' only; cell={self.cell!r} has its own gate activations: "
+                f"leave activation at {allowed[0]!r}."
             )
 
     def _validate_X(self, X, reset, y=None, with_y=False):
@@ -281,10 +283,9 @@ class BaseRNN(BaseEstimator):
         uniform_weights = sample_weight is None
         sample_weight = self._validate_sample_weight(sample_weight, X.shape[0], dtype)
         target = self._prepare_targets(y, sample_weight, first_pass, dtype, classes)
-        if first_pass:
-            self._initialize(dtype)
-        self._make_or_update_optimizer(first_pass)
+        rng = check_random_state(self.random_state) if first_pass else self._rng
 
+        # the validation part first: a fit that cannot start changes no weights
         if isinstance(self.early_stopping, str):  # "auto"
             use_validation = X.shape[0] >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
         else:
@@ -298,7 +299,7 @@ class BaseRNN(BaseEstimator):
                     f"early_stopping with validation_fraction={self.validation_fraction} "
                     f"leaves no training or no validation samples out of {X.shape[0]}."
                 )
-            train, held_out = self._validation_split(X.shape[0], n_val, y)
+            train, held_out = self._validation_split(X.shape[0], n_val, y, rng)
             val = (X[held_out], target[held_out], y[held_out], sample_weight[held_out])
             X, target, sample_weight = X[train], target[train], sample_weight[train]
             if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
@@ -306,6 +307,9 @@ class BaseRNN(BaseEstimator):
                     "early_stopping: the training part or the validation part has "
                     "zero total sample_weight."
                 )
+        if first_pass:
+            self._initialize(dtype, rng)
+        self._make_or_update_optimizer(first_pass)
         # time-major copy, with a column of ones that carries the input bias
         X_tm = _network.with_bias_column(X.transpose(1, 0, 2))
         if first_pass or (use_validation and self.validation_scores_ is None):
@@ -379,8 +383,8 @@ class BaseRNN(BaseEstimator):
                 "(or use a new estimator) to fit a new network."
             )
 
-    def _initialize(self, dtype):
-        self._rng = check_random_state(self.random_state)
+    def _initialize(self, dtype, rng):
+        self._rng = rng
         self._layout = _network.Layout(
             self.cell, self.n_features_per_step_, self.hidden_size, self.n_layers,
             self.n_outputs_, self.activation,
@@ -406,7 +410,7 @@ class BaseRNN(BaseEstimator):
     def _learning_rate(self):
         """``learning_rate_init``, with "auto" resolved for the cell."""
         if self.learning_rate_init == "auto":
-            return _AUTO_LEARNING_RATE[self.cell]
+            return get_cell(self.cell).AUTO_LEARNING_RATE
         return self.learning_rate_init
 
     def _make_or_update_optimizer(self, first_pass):

@@ -436,14 +436,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         return target
 
-    def _validation_split(self, n_samples, n_val, y):
+    def _validation_split(self, n_samples, n_val, y, rng):
         if self.validation_split == "tail":
-            return super()._validation_split(n_samples, n_val, y)
+            return super()._validation_split(n_samples, n_val, y, rng)
         labels = y if y.ndim == 1 else None  # multilabel: a plain random split
         try:
             return train_test_split(
                 np.arange(n_samples), test_size=n_val, stratify=labels,
-                random_state=self._rng.randint(np.iinfo(np.int32).max),
+                random_state=rng.randint(np.iinfo(np.int32).max),
             )
         except ValueError as exc:
             raise ValueError(

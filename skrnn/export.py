@@ -62,7 +62,7 @@ def torch_state_dict(estimator):
         (after ``torch.from_numpy``) into the modules described in
         :mod:`skrnn.export`.
     """
-    check_is_fitted(estimator)
+    _check_exportable(estimator)
     return state_dict_of(estimator._public_params())
 
 
@@ -91,7 +91,7 @@ def to_torch(estimator):
     ImportError
         If PyTorch is not installed.
     """
-    check_is_fitted(estimator)
+    _check_exportable(estimator)
     torch = _import_torch()
     params = estimator._public_params()
     dtype = torch.float32 if params.W_hy.dtype == np.float32 else torch.float64
@@ -101,6 +101,18 @@ def to_torch(estimator):
         {key: torch.from_numpy(value) for key, value in state_dict_of(params).items()}
     )
     return module.eval()
+
+
+def _check_exportable(estimator):
+    from ._base import BaseRNN
+
+    if not isinstance(estimator, BaseRNN):
+        raise TypeError(
+            f"skrnn.export exports an RNNRegressor or an RNNClassifier, got "
+            f"{type(estimator).__name__}; for a Pipeline, export its last step "
+            "(pipeline[-1]) and apply the steps before it to the input yourself."
+        )
+    check_is_fitted(estimator)
 
 
 def state_dict_of(params):
@@ -122,9 +134,8 @@ def torch_module(layout, dtype, squeeze=False):
     """An untrained torch module with the shape of ``layout`` (a :class:`~skrnn._network.Layout`)."""
     torch = _import_torch()
     rnn_class = getattr(torch.nn, layout.cell.TORCH_MODULE)
-    kwargs = {"nonlinearity": layout.activation} if rnn_class is torch.nn.RNN else {}
     rnn = rnn_class(layout.n_inputs, layout.hidden_size, num_layers=layout.n_layers,
-                    batch_first=True, dtype=dtype, **kwargs)
+                    batch_first=True, dtype=dtype, **layout.cell.torch_kwargs(layout.activation))
     linear = torch.nn.Linear(layout.hidden_size, layout.n_outputs, dtype=dtype)
     return _torch_model_class()(rnn, linear, squeeze=squeeze)
 

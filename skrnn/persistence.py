@@ -94,7 +94,7 @@ _METADATA_KEYS = {
     "fitted", "rng", "optimizer",
 }
 _FITTED_KEYS = {  # and the head's, in _HEAD_KEYS
-    "dtype", "n_features_in_", "n_steps_", "n_features_per_step_", "n_outputs_",
+    "dtype", "network", "n_features_in_", "n_steps_", "n_features_per_step_", "n_outputs_",
     "feature_names_in_", "n_iter_", "t_", "loss_", "best_loss_",
     "best_validation_score_", "no_improvement_count", "early_stopping_curves",
 }
@@ -177,6 +177,14 @@ def save_model(model, path, *, include_optimizer=True):
         "random_state_is_generator": generator,
         "fitted": {
             "dtype": dtype.name,
+            # the fitted network's shape: the hyper-parameters may have been set
+            # to other values since the fit
+            "network": {
+                "cell": model._layout.cell_name,
+                "hidden_size": int(model._layout.hidden_size),
+                "n_layers": int(model._layout.n_layers),
+                "activation": model._layout.activation,
+            },
             "n_features_in_": int(model.n_features_in_),
             "n_steps_": int(model.n_steps_),
             "n_features_per_step_": int(model.n_features_per_step_),
@@ -417,14 +425,17 @@ def _load(archive):
         )
 
     params = metadata["params"]
-    if format_version == 1 and isinstance(params, dict) and "cell" not in params:
+    if format_version == 1 and isinstance(params, dict):
+        if "cell" in params:
+            raise ValueError("invalid skrnn model file: format_version 1 has no cell")
         params = dict(params, cell="elman")  # version 1 knew the Elman cell only
     model = _model_from_params(
         cls, params,
         _expect(metadata, "random_state_is_generator", bool, "the metadata"),
     )
     fitted = metadata["fitted"]
-    _check_keys(fitted, _FITTED_KEYS | _HEAD_KEYS[format_name], "fitted")
+    keys = _FITTED_KEYS | _HEAD_KEYS[format_name]
+    _check_keys(fitted, keys - {"network"} if format_version == 1 else keys, "fitted")
     dtype_name = _expect(fitted, "dtype", str, "fitted")
     if dtype_name not in ("float32", "float64"):
         raise ValueError(f"invalid skrnn model file: dtype {dtype_name!r}")
@@ -450,7 +461,8 @@ def _load(archive):
             "n_features_in_ strings"
         )
 
-    hidden_size, n_layers = model.hidden_size, model.n_layers
+    network = _fitted_network(fitted, format_version, model)
+    hidden_size, n_layers = network["hidden_size"], network["n_layers"]
     early_stopping_curves = _expect(fitted, "early_stopping_curves", bool, "fitted")
     optimizer_meta = metadata["optimizer"]
     if optimizer_meta is not None:
@@ -461,8 +473,8 @@ def _load(archive):
         optimizer_t = _count(optimizer_meta, "t", 0)
 
     # every member the metadata implies, no more and no fewer
-    layout = Layout(model.cell, n_features_per_step, hidden_size, n_layers, n_outputs,
-                    model.activation)
+    layout = Layout(network["cell"], n_features_per_step, hidden_size, n_layers, n_outputs,
+                    network["activation"])
     if len(layout.layer_blocks(0)) * n_layers + 2 > len(members):  # before listing them
         raise ValueError("invalid skrnn model file: arrays of some layers are missing")
     param_shapes = {
@@ -611,6 +623,29 @@ def _count(mapping, key, minimum):
     return int(value)
 
 
+def _fitted_network(fitted, format_version, model):
+    """The fitted network's cell and sizes: recorded from version 2 on; before,
+    the hyper-parameters (which a version-1 file saved as fitted)."""
+    from ._cells import CELLS
+
+    if format_version == 1:
+        fitted = dict(fitted, network={
+            "cell": "elman", "hidden_size": model.hidden_size,
+            "n_layers": model.n_layers, "activation": model.activation,
+        })
+    network = fitted["network"]
+    _check_keys(network, {"cell", "hidden_size", "n_layers", "activation"}, "network")
+    cell = _expect(network, "cell", str, "network")
+    activation = _expect(network, "activation", str, "network")
+    if cell not in CELLS or activation not in CELLS[cell].ACTIVATIONS:
+        raise ValueError(
+            f"invalid skrnn model file: network cell {cell!r} with activation {activation!r}"
+        )
+    return {"cell": cell, "activation": activation,
+            "hidden_size": _count(network, "hidden_size", 1),
+            "n_layers": _count(network, "n_layers", 1)}
+
+
 def _model_from_params(cls, params, random_state_is_generator):
     if not isinstance(params, dict):
         raise ValueError("invalid skrnn model file: params must be a JSON object")
@@ -623,6 +658,7 @@ def _model_from_params(cls, params, random_state_is_generator):
     model = cls(**params)
     try:
         model._validate_params()
+        model._check_cell_parameters()
     except (TypeError, ValueError) as exc:
         raise ValueError(f"invalid skrnn model file: params: {exc}") from exc
     return model

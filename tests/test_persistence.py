@@ -430,7 +430,7 @@ TAMPERING = {
     "missing_cell": (edit_metadata(lambda m: m["params"].pop("cell")),
                      r"missing keys \['cell'\] in params"),
     # the arrays are Elman's: a file that claims GRU lacks b_hn and has other shapes
-    "cell_mismatch": (edit_metadata(_set(["params", "cell"], "gru")),
+    "cell_mismatch": (edit_metadata(_set(["fitted", "network", "cell"], "gru")),
                       r"missing members \['adam_m/b_hn_0.npy'|has shape"),
     "format_version_true": (edit_metadata(_set(["format_version"], True)), "format_version"),
     "bad_dtype_name": (edit_metadata(_set(["fitted", "dtype"], "object")), "dtype 'object'"),
@@ -443,10 +443,12 @@ TAMPERING = {
     "feature_names_wrong_length": (edit_metadata(_set(["fitted", "feature_names_in_"], ["a"])),
                                    "feature_names_in_"),
     "loss_a_string": (edit_metadata(_set(["fitted", "loss_"], "0.1")), "loss_ must be a number"),
-    "absurd_n_layers": (edit_metadata(_set(["params", "n_layers"], 10**9)),
+    "absurd_n_layers": (edit_metadata(_set(["fitted", "network", "n_layers"], 10**9)),
                         "arrays of some layers"),
-    "absurd_hidden_size": (edit_metadata(_set(["params", "hidden_size"], 10**6)),
+    "absurd_hidden_size": (edit_metadata(_set(["fitted", "network", "hidden_size"], 10**6)),
                            r"shape \(2, 5\), expected \(2, 1000000\)"),
+    "zero_hidden_size": (edit_metadata(_set(["fitted", "network", "hidden_size"], 0)),
+                         "hidden_size must be >= 1"),
     # numpy's RandomState.set_state takes this, then crashes the process on the next draw
     "bad_rng_position": (edit_metadata(_set(["rng", "pos"], 10**6)), "bad generator state"),
     "bad_rng_has_gauss": (edit_metadata(_set(["rng", "has_gauss"], 7)), "bad generator state"),
@@ -560,3 +562,40 @@ def test_file_members_are_the_layout_blocks(cell):
     assert {n for n in names if not n.startswith(("adam_", "sgd_"))} - blocks == {
         "y_mean", "y_scale", "loss_curve", "grad_norm_curve", "rng_keys"}
     assert {f"adam_m/{b}" for b in blocks} <= names
+
+
+@pytest.mark.parametrize("change", [dict(cell="gru"), dict(hidden_size=3), dict(n_layers=1),
+                                    dict(activation="relu")])
+def test_a_model_whose_hyper_parameters_changed_after_fit_saves_what_was_fitted(change):
+    X, y = data()
+    model = fitted(X, y, n_layers=2, warm_start=True)
+    prediction = model.predict(X)
+    model.set_params(**change)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    buffer.seek(0)
+    loaded = load_model(buffer)
+    np.testing.assert_array_equal(loaded.predict(X), prediction)
+    assert loaded.get_params() == model.get_params()  # the changed value is kept...
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"{name}=.*fitted with"):
+        loaded.fit(X, y)  # ... and, as in memory, a warm start refuses the new shape
+
+
+def test_the_loader_refuses_what_fit_would_refuse(good_file):
+    def edited(*changes):
+        members = members_of(good_file)
+        for change in changes:
+            members = members_of(edit_metadata(change)(members))
+        return io.BytesIO(build(members))
+
+    gru_relu = edited(_set(["params", "activation"], "relu"), _set(["params", "cell"], "gru"))
+    with pytest.raises(ValueError, match="activation='relu' applies to cell='elman' only"):
+        load_model(gru_relu)
+    with pytest.raises(ValueError, match="format_version 1 has no cell"):
+        load_model(edited(_set(["format_version"], 1)))
+    with pytest.raises(ValueError, match="network cell 'transformer'"):
+        load_model(edited(_set(["fitted", "network", "cell"], "transformer")))
+    with pytest.raises(ValueError, match="network cell 'lstm' with activation 'relu'"):
+        load_model(edited(_set(["fitted", "network", "cell"], "lstm"),
+                          _set(["fitted", "network", "activation"], "relu")))

@@ -317,3 +317,13 @@ def test_to_torch_without_torch_says_how_to_install(monkeypatch):
     with pytest.raises(ImportError, match="pip install torch"):
         export.to_torch(model)
     assert set(export.torch_state_dict(model)) >= {"linear.weight", "rnn.weight_ih_l0"}
+
+
+def test_export_of_something_else_is_a_type_error():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), RNNRegressor())
+    for function in (export.torch_state_dict, export.to_torch):
+        with pytest.raises(TypeError, match=r"got Pipeline; for a Pipeline, export its last"):
+            function(pipe)

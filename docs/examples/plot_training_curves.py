@@ -61,7 +61,8 @@ print(f"stopped after {model.n_iter_} epochs; kept epoch {best_epoch}, "
 #
 # Learning rate
 # -------------
-# The same fit at three learning rates (the default is ``3e-3``). Too small,
+# The same fit at three learning rates (the default, ``"auto"``, is ``3e-3`` for
+# this Elman cell). Too small,
 # and the model needs many more epochs to reach the same score; too large,
 # and the validation score jumps from one epoch to the next, so which epoch
 # early stopping keeps is partly luck: a high best score at a large learning

@@ -15,7 +15,12 @@ Every cell module defines:
     G: the input and recurrent weights have ``G * hidden_size`` columns, the
     gate blocks side by side in PyTorch's order.
 ``TORCH_MODULE``
-    The name of the ``torch.nn`` module with the same equations.
+    The name of the ``torch.nn`` module with the same equations;
+    ``torch_kwargs(activation)`` its constructor arguments beyond the sizes.
+``ACTIVATIONS``
+    The values the estimators' ``activation`` may take with this cell.
+``AUTO_LEARNING_RATE``
+    The step size ``learning_rate_init="auto"`` means for this cell.
 ``extra_shapes(hidden_size)``
     ``{name: shape}`` of the per-layer parameters beyond ``W_xh``, ``b_h``,
     ``W_hh`` (GRU's ``b_hn``); all are biases (not L2-penalised).
@@ -39,8 +44,10 @@ Every cell module defines:
     The state after ``t`` steps, in the form ``forward`` takes as ``state0``
     (``h``; ``(h, c)`` for the LSTM).
 
-``layer`` is a :class:`skrnn._network.LayerParams` (or its gradient twin).
-Outside this package, no code asks which cell it runs.
+``layer`` is a namespace of one layer's blocks (see
+:class:`skrnn._network.Params`), or its gradient twin. Outside this package no
+code asks which cell it runs; the one name it knows is GRU's extra block
+``b_hn``, which the estimators publish as ``recurrent_biases_``.
 """
 
 from . import elman, gru, lstm

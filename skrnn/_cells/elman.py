@@ -15,6 +15,8 @@ from ._common import step_buffers
 
 N_GATES = 1
 TORCH_MODULE = "RNN"
+ACTIVATIONS = ("tanh", "relu")  # the choices of the activation parameter
+AUTO_LEARNING_RATE = 3e-3  # learning_rate_init="auto"
 
 
 def extra_shapes(hidden_size):
@@ -23,6 +25,11 @@ def extra_shapes(hidden_size):
 
 def initialize_biases(layer):
     pass  # zeros
+
+
+def torch_kwargs(activation):
+    """Constructor arguments of the torch module beyond the sizes."""
+    return {"nonlinearity": activation}
 
 
 def torch_biases(layer):

@@ -27,6 +27,8 @@ from ._common import gate_coefficients, gate_derivative, sigmoid, step_buffers
 
 N_GATES = 3
 TORCH_MODULE = "GRU"
+ACTIVATIONS = ("tanh",)  # sigmoid gates and a tanh candidate, fixed
+AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
 
 
 def extra_shapes(hidden_size):
@@ -35,6 +37,10 @@ def extra_shapes(hidden_size):
 
 def initialize_biases(layer):
     pass  # zeros
+
+
+def torch_kwargs(activation):
+    return {}
 
 
 def torch_biases(layer):

@@ -24,6 +24,8 @@ from ._common import activate_gates, gate_coefficients, gate_derivative, step_bu
 
 N_GATES = 4
 TORCH_MODULE = "LSTM"
+ACTIVATIONS = ("tanh",)  # sigmoid gates and tanh candidate and output, fixed
+AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
 
 
 def extra_shapes(hidden_size):
@@ -34,6 +36,10 @@ def initialize_biases(layer):
     """Forget-gate bias 1 (Gers et al., 2000; Jozefowicz et al., 2015), others 0."""
     hidden = layer.b_h.shape[0] // 4
     layer.b_h[hidden : 2 * hidden] = 1.0
+
+
+def torch_kwargs(activation):
+    return {}
 
 
 def torch_biases(layer):
