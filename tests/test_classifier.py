@@ -14,9 +14,10 @@ import zipfile
 from skrnn import RNNClassifier, _network, export, load_model, save_model
 from skrnn._losses import logistic_log_loss, softmax_log_loss
 
+from .test_gradients import RTOL, numerical_gradient, relative_error
+
 QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 CELLS = ["elman", "gru", "lstm"]
-EPS, RTOL = 1e-6, 1e-6
 
 
 def sign_task(n_samples=400, n_steps=8, lag=4, seed=0, n_classes=2):
@@ -71,14 +72,8 @@ def test_cross_entropy_gradients_match_central_differences(cell, head, weighted)
     y_hat, ws = _network.forward(params, X)
     _, d_y_hat = loss_function(y_hat, y, w, w_sum)
     analytical = _network.backward(params, ws, d_y_hat).copy()
-    numerical = np.empty_like(theta)
-    for i in range(theta.size):
-        plus, minus = theta.copy(), theta.copy()
-        plus[i] += EPS
-        minus[i] -= EPS
-        numerical[i] = (loss(plus) - loss(minus)) / (2 * EPS)
-    scale = max(np.max(np.abs(numerical)), 1e-300)
-    assert np.max(np.abs(numerical - analytical)) / scale < RTOL
+    numerical = numerical_gradient(loss, theta.copy())
+    assert relative_error(numerical, analytical) < RTOL
     assert np.all(analytical != 0)
 
 
