@@ -11,7 +11,7 @@ set (over all training samples and steps); the recurrent models get
 ``(n_samples, n_steps, n_channels)``, RidgeClassifierCV and 1-NN Euclidean the
 flattened ``(n_samples, n_steps * n_channels)`` series.
 
-Models: RNNClassifier at its defaults (Elman) and with cell="gru" and
+Models: RNNClassifier at its defaults (GRU) and with cell="elman" and
 cell="lstm" (defaults otherwise); if torch is installed, nn.GRU(64) and
 nn.LSTM(64) + Linear, Adam lr 1e-3, cross-entropy, batch 16, a fixed number
 of epochs and no early stopping; RidgeClassifierCV (its own leave-one-out
@@ -148,8 +148,8 @@ def main():
     import sktime
 
     models = {
-        "RNNClassifier (defaults: elman)": lambda s: RNNClassifier(random_state=s),
-        'RNNClassifier(cell="gru")': lambda s: RNNClassifier(cell="gru", random_state=s),
+        "RNNClassifier (defaults: gru)": lambda s: RNNClassifier(random_state=s),
+        'RNNClassifier(cell="elman")': lambda s: RNNClassifier(cell="elman", random_state=s),
         'RNNClassifier(cell="lstm")': lambda s: RNNClassifier(cell="lstm", random_state=s),
     }
     torch_models = {f"torch nn.GRU(64), Adam 1e-3, batch 16, {epochs} epochs": "gru",
