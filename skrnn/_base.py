@@ -84,6 +84,9 @@ class BaseRNN(BaseEstimator):
         """The training targets, 2-D in ``dtype``; sets ``n_outputs_`` on a first pass."""
         raise NotImplementedError
 
+    def _check_validation_part(self, y_val):
+        """Warn when the held-out part is too small to guide early stopping."""
+
     def _validation_split(self, n_samples, n_val, y, rng):
         """``(train, validation)`` indices of early stopping: the chronological tail."""
         cut = n_samples - n_val
@@ -301,6 +304,7 @@ class BaseRNN(BaseEstimator):
                 )
             train, held_out = self._validation_split(X.shape[0], n_val, y, rng)
             val = (X[held_out], target[held_out], y[held_out], sample_weight[held_out])
+            self._check_validation_part(val[2])
             X, target, sample_weight = X[train], target[train], sample_weight[train]
             if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
                 raise ValueError(

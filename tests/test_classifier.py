@@ -362,3 +362,13 @@ def test_a_file_with_tampered_classes_is_refused():
     with pytest.raises(ValueError, match="y_type 'continuous'"):
         load_with(y_type="continuous")
     assert load_with().classes_.tolist() == ["neg", "pos"]
+
+
+def test_a_validation_part_too_small_to_guide_early_stopping_warns():
+    X, y = sign_task(n_samples=120)
+    with pytest.warns(UserWarning, match=r"holds out 12 samples, \d of its smallest class"):
+        fit_quietly(RNNClassifier(early_stopping=True, max_iter=2, random_state=0), X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # 40 per class: no warning
+        fit_quietly(RNNClassifier(early_stopping=True, validation_fraction=0.2, max_iter=2,
+                                  random_state=0), *sign_task(n_samples=400))
