@@ -1,6 +1,14 @@
 """How RNNRegressor's fit time grows, and how much memory predict needs.
 
     python benchmarks/bench_scaling.py [--plot]
+    python benchmarks/bench_scaling.py --default-fit   # the default path only
+
+``--default-fit`` times the public ``fit`` at the defaults (early stopping on
+from 1000 samples, so every epoch also scores the validation tail; shuffled
+mini-batches of 64), three epochs, for every cell, on 5 thousand to 500
+thousand windows of 7 steps x 3 features, and prints the seconds per epoch and
+sample and the exponent of time against n_samples (1 = linear); it writes
+``benchmarks/results/scaling_default_fit.json``.
 
 Fit time is the median time of one training epoch (``partial_fit``) while one
 of n_samples, n_steps and hidden_size grows and the others stay fixed; the
@@ -45,6 +53,37 @@ def epoch_seconds(n_samples, n_steps, hidden_size, repeats, features=3):
     return float(np.median(times))
 
 
+DEFAULT_FIT_SIZES = [5_000, 50_000, 500_000]
+
+
+def default_fit_epoch_seconds(n_samples, cell, epochs=3, n_steps=7, features=3):
+    """Seconds per epoch of ``fit`` at the defaults (three epochs, no tol stop)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, n_steps, features))
+    y = X[:, -1, 0] + 0.5 * X[:, -3, 1]
+    model = RNNRegressor(cell=cell, max_iter=epochs, n_iter_no_change=10**6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        model.fit(X, y)
+    assert model.validation_scores_ is not None and model.n_iter_ == epochs
+    return (time.perf_counter() - start) / epochs
+
+
+def default_fit_scaling():
+    rows = {}
+    print("| cell | windows | seconds per epoch | us per sample and epoch |")
+    print("|---|---:|---:|---:|")
+    for cell in ("elman", "gru", "lstm"):
+        seconds = [default_fit_epoch_seconds(n, cell) for n in DEFAULT_FIT_SIZES]
+        for n, t in zip(DEFAULT_FIT_SIZES, seconds):
+            print(f"| {cell} | {n:,} | {t:.3f} | {1e6 * t / n:.2f} |", flush=True)
+        slope = float(np.polyfit(np.log(DEFAULT_FIT_SIZES), np.log(seconds), 1)[0])
+        rows[cell] = dict(sizes=DEFAULT_FIT_SIZES, epoch_seconds=seconds, exponent=slope)
+        print(f"| {cell} | exponent | {slope:.3f} | |", flush=True)
+    write_results("scaling_default_fit", dict(machine=machine_info(), cells=rows))
+
+
 def predict_peak_bytes(n_windows, model, n_steps=7, features=3):
     X = np.random.RandomState(0).normal(size=(n_windows, n_steps, features))
     tracemalloc.start()
@@ -59,7 +98,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--default-fit", action="store_true",
+                        help="only the scaling of fit at the defaults, every cell")
     args = parser.parse_args()
+    if args.default_fit:
+        default_fit_scaling()
+        return
     scaling = {}
     print("| grows | sizes | epoch seconds | exponent |")
     print("|---|---|---|---:|")
