@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from . import _losses
+from ._cells._common import sigmoid
 from ._base import BaseRNN
 
 
@@ -315,7 +316,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels (a 0/1 indicator matrix for multilabel targets).
         """
-        logits = self._raw_output(X)
+        return self._labels(self._raw_output(X))
+
+    def _labels(self, logits):
+        """The predicted labels of logits: the likeliest class, or the labels above 1/2."""
         if self.out_activation_ == "softmax":
             return self.classes_[np.argmax(logits, axis=1)]
         on = logits > 0  # probability above 1/2
@@ -367,7 +371,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             logits = logits - logits.max(axis=1, keepdims=True)
             proba = np.exp(logits)
             return proba / proba.sum(axis=1, keepdims=True)
-        proba = 0.5 * np.tanh(0.5 * logits) + 0.5  # sigmoid, without overflow
+        proba = sigmoid(logits, out=logits)
         if self._is_multilabel():
             return proba
         return np.hstack([1.0 - proba, proba])
@@ -489,13 +493,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     def _validation_score(self, y_hat, y, sample_weight):
         """Accuracy of the validation part."""
-        if self.out_activation_ == "softmax":
-            pred = self.classes_[np.argmax(y_hat, axis=1)]
-        elif self._is_multilabel():
-            pred = (y_hat > 0).astype(int)
-        else:
-            pred = self.classes_[(y_hat[:, 0] > 0).astype(int)]
-        return accuracy_score(y, pred, sample_weight=sample_weight)
+        return accuracy_score(y, self._labels(y_hat), sample_weight=sample_weight)
 
     def _output_layer(self, W_hy, b_y):
         """The logits' read-out, as trained."""

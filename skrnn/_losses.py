@@ -8,6 +8,8 @@ are optional output buffers (the training loop passes a workspace's).
 
 import numpy as np
 
+from ._cells._common import sigmoid
+
 
 def squared_error(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
     """Half the weighted mean squared error over samples and outputs.
@@ -34,10 +36,7 @@ def logistic_log_loss(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
     # log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))
     per_entry = np.logaddexp(0.0, y_hat) - y * y_hat
     loss = float(np.sum(per_entry * weights))
-    p = np.multiply(y_hat, 0.5, out=err)  # p = sigmoid(z) = (tanh(z / 2) + 1) / 2
-    np.tanh(p, out=p)
-    p *= 0.5
-    p += 0.5
+    p = sigmoid(y_hat, out=err if err is not None else np.empty_like(y_hat))
     d_y_hat = np.subtract(p, y, out=d_y_hat)
     d_y_hat *= weights
     return loss, d_y_hat
