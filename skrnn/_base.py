@@ -100,6 +100,10 @@ class BaseRNN(BaseEstimator):
         """``(output_weights_, output_bias_)`` from the trained read-out."""
         raise NotImplementedError
 
+    def _skip_connection(self):
+        """Whether the network has the linear path from the window (a regressor option)."""
+        return False
+
     def _y_validation_kwargs(self):
         return dict(multi_output=True, y_numeric=True)
 
@@ -127,7 +131,7 @@ class BaseRNN(BaseEstimator):
                     self.recurrent_biases_ or [None] * len(self.input_weights_),
                 )
             ],
-            self.output_weights_, self.output_bias_,
+            self.output_weights_, self.output_bias_, self.__dict__.get("skip_weights_"),
         )
 
     def _raw_output(self, X):
@@ -313,6 +317,8 @@ class BaseRNN(BaseEstimator):
                 )
         if first_pass:
             self._initialize(dtype, rng)
+            if self._params.W_xy is not None:
+                self._initialize_linear_path(X, target, sample_weight)
         self._make_or_update_optimizer(first_pass)
         # time-major copy, with a column of ones that carries the input bias
         X_tm = _network.with_bias_column(X.transpose(1, 0, 2))
@@ -373,10 +379,12 @@ class BaseRNN(BaseEstimator):
     def _check_same_network(self):
         """A warm start or partial_fit must not change the shape of the network."""
         fitted = self._layout
-        now = (self.cell, self.hidden_size, self.n_layers, self.activation)
-        then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation)
+        now = (self.cell, self.hidden_size, self.n_layers, self.activation,
+               self._skip_connection())
+        then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation,
+                bool(fitted.skip_steps))
         if now != then:
-            names = ("cell", "hidden_size", "n_layers", "activation")
+            names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection")
             changed = ", ".join(
                 f"{name}={b!r} (fitted with {a!r})"
                 for name, a, b in zip(names, then, now) if a != b
@@ -391,7 +399,7 @@ class BaseRNN(BaseEstimator):
         self._rng = rng
         self._layout = _network.Layout(
             self.cell, self.n_features_per_step_, self.hidden_size, self.n_layers,
-            self.n_outputs_, self.activation,
+            self.n_outputs_, self.activation, self.n_steps_ if self._skip_connection() else 0,
         )
         self._theta = np.zeros(self._layout.size, dtype=dtype)
         self._params = self._layout.params(self._theta)
@@ -400,6 +408,31 @@ class BaseRNN(BaseEstimator):
         self.loss_curve_, self.grad_norm_curve_ = [], []
         self._no_improvement_count = 0
         self._optimizer = None
+
+    def _initialize_linear_path(self, X, target, sample_weight):
+        """Start the linear path at the weighted ridge fit of the training part.
+
+        The penalty is ``alpha`` scaled to the whole training part (the loss
+        divides it by the weight of one mini-batch), ``b_y`` takes the
+        intercept, and no random numbers are drawn, so that the network starts from the linear autoregression on
+        the window and learns what it leaves over.
+        """
+        n_samples = X.shape[0]
+        window = X.reshape(n_samples, -1).astype(np.float64)
+        w = sample_weight.astype(np.float64)
+        w_sum = w.sum()
+        batch = min(64 if self.batch_size == "auto" else self.batch_size, n_samples)
+        # summed over an epoch's mini-batches, the per-batch loss is the ridge
+        # objective 0.5 * sum(w * err**2) + 0.5 * penalty * |W_xy|**2, up to a factor
+        penalty = self.alpha * self.n_outputs_ * n_samples / batch
+        x_mean = w @ window / w_sum
+        y_mean = w @ target / w_sum
+        centred = window - x_mean
+        gram = centred.T @ (centred * w[:, None]) + penalty * np.eye(window.shape[1])
+        coef = np.linalg.solve(gram + 1e-12 * np.trace(gram) * np.eye(len(gram)),
+                               centred.T @ ((target - y_mean) * w[:, None]))
+        self._params.W_xy[...] = coef
+        self._params.b_y[...] = y_mean - x_mean @ coef
 
     def _make_optimizer(self, solver=None):
         """A fresh optimizer of ``solver`` (default: the ``solver`` parameter)."""
@@ -548,6 +581,10 @@ class BaseRNN(BaseEstimator):
         has_b_hn = "b_hn" in self._layout.extra_names()
         self.recurrent_biases_ = [layer.b_hn for layer in p.layers] if has_b_hn else None
         self.output_weights_, self.output_bias_ = self._output_layer(p.W_hy, p.b_y)
+        if p.W_xy is not None:  # the linear path, in the units of the read-out
+            self.skip_weights_ = self._output_layer(p.W_xy, np.zeros_like(p.b_y))[0]
+        else:  # a refit without it
+            self.__dict__.pop("skip_weights_", None)
 
     # ------------------------------------------------------------------ pickling
 

@@ -8,6 +8,7 @@ Notation (layer ``l``, time-major arrays of shape ``(n_steps, n_samples, .)``)::
     Z[t]     = x_t W_xh + b_h                 input projection, every step at once
     H[t + 1] = cell(Z[t], H[t])               H[0] = initial state (zeros)
     y_hat    = H_top[T] W_hy + b_y            read-out of the last layer's last state
+             (+ vec(X) W_xy)                  optional linear path from the whole window
 
 ``x_t`` is the input at step ``t`` for the first layer and the state of layer
 ``l - 1`` at step ``t`` above. The cells (:mod:`skrnn._cells`) run the
@@ -47,25 +48,34 @@ class Layout:
         Sizes of the network.
     activation : {"tanh", "relu"}, default="tanh"
         Activation of the Elman cell (the gated cells ignore it).
+    skip_steps : int, default=0
+        With ``skip_steps > 0``, a linear path ``W_xy`` of shape
+        ``(skip_steps * n_inputs, n_outputs)`` from the batch-first flattened
+        input window (row ``t * n_inputs + j`` for feature ``j`` at step ``t``)
+        to the output; the input must then have exactly ``skip_steps`` steps.
+        0: no linear path.
 
     Each layer ``l`` holds, in this order, ``W_xh`` of shape
     ``(n_in_l, G * hidden_size)``, ``b_h`` of shape ``(G * hidden_size,)``,
     ``W_hh`` of shape ``(hidden_size, G * hidden_size)`` and the cell's extra
     parameters (GRU: ``b_hn``); then ``W_hy`` of shape
-    ``(hidden_size, n_outputs)`` and ``b_y``. G is the cell's number of gates.
+    ``(hidden_size, n_outputs)`` and ``b_y``, and ``W_xy`` if ``skip_steps``.
+    G is the cell's number of gates.
     """
 
-    def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh"):
+    def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh",
+                 skip_steps=0):
         self.cell_name = cell
         self.cell = get_cell(cell)
         self.n_inputs, self.hidden_size = n_inputs, hidden_size
         self.n_layers, self.n_outputs = n_layers, n_outputs
         self.activation = activation
+        self.skip_steps = skip_steps
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
-                        self.n_outputs, self.activation)
+                        self.n_outputs, self.activation, self.skip_steps)
 
     def layer_blocks(self, layer):
         """``(name, shape, penalised)`` of one layer's blocks, in storage order."""
@@ -85,6 +95,8 @@ class Layout:
                 yield name, layer, shape, penalised
         yield "W_hy", None, (self.hidden_size, self.n_outputs), True
         yield "b_y", None, (self.n_outputs,), False
+        if self.skip_steps:
+            yield "W_xy", None, (self.skip_steps * self.n_inputs, self.n_outputs), True
 
     def extra_names(self):
         """Names of the cell's parameters beyond W_xh, b_h and W_hh."""
@@ -120,6 +132,8 @@ class Params:
         ``[W_xh; b_h]`` (a view; None when the blocks are not adjacent).
     W_hy, b_y : ndarray
         The read-out.
+    W_xy : ndarray or None
+        The linear path from the flattened window, or None without one.
     """
 
     def __init__(self, layout, flat):
@@ -142,9 +156,10 @@ class Params:
             W_xb = flat[start : start + (n_in + 1) * width].reshape(n_in + 1, width)
             self.layers.append(SimpleNamespace(W_xb=W_xb, **{"b_hn": None, **blocks}))
         self.W_hy, self.b_y = views["W_hy", None], views["b_y", None]
+        self.W_xy = views.get(("W_xy", None))
 
     @classmethod
-    def from_arrays(cls, layout, layers, W_hy, b_y):
+    def from_arrays(cls, layout, layers, W_hy, b_y, W_xy=None):
         """Parameters given as separate arrays (no flat vector), e.g. public attributes.
 
         ``layers`` is a list of dicts with the keys of ``layout.layer_blocks``.
@@ -152,7 +167,7 @@ class Params:
         self = cls.__new__(cls)
         self.layout, self.flat = layout, None
         self.layers = [SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}) for blocks in layers]
-        self.W_hy, self.b_y = W_hy, b_y
+        self.W_hy, self.b_y, self.W_xy = W_hy, b_y, W_xy
         return self
 
     def like(self, flat):
@@ -160,12 +175,14 @@ class Params:
         return Params(self.layout, flat)
 
     def named(self):
-        """``(name, view)`` of every block, named ``W_xh_0``, ``b_h_0``, ..., ``W_hy``, ``b_y``."""
+        """``(name, view)`` of every block: ``W_xh_0``, ``b_h_0``, ..., ``W_hy``, ``b_y`` (, ``W_xy``)."""
         for layer, p in enumerate(self.layers):
             for name, _, _ in self.layout.layer_blocks(layer):
                 yield f"{name}_{layer}", getattr(p, name)
         yield "W_hy", self.W_hy
         yield "b_y", self.b_y
+        if self.W_xy is not None:
+            yield "W_xy", self.W_xy
 
     # lists over the layers, for reading
     W_xh = property(lambda self: [p.W_xh for p in self.layers])
@@ -187,7 +204,8 @@ def initialize(params, rng):
     Glorot uniform for every gate block (bound ``sqrt(6 / (fan_in + hidden_size))``,
     one draw per matrix), scaled by ``sqrt(2)`` for the relu Elman cell (He);
     the biases start at zero except where the cell says otherwise (LSTM: forget
-    gate at 1).
+    gate at 1), and so does the linear path ``W_xy`` (no random draws for it:
+    the network's initial weights do not depend on whether it is there).
     """
     layout = params.layout
     gain = np.sqrt(2.0) if layout.activation == "relu" else 1.0
@@ -196,6 +214,8 @@ def initialize(params, rng):
         fan_out = layout.hidden_size if W is not params.W_hy else W.shape[1]
         bound = gain * np.sqrt(6.0 / (W.shape[0] + fan_out))
         W[...] = rng.uniform(-bound, bound, size=W.shape)
+    if params.W_xy is not None:
+        params.W_xy[...] = 0.0  # the estimators start it at a ridge fit instead
     for layer in params.layers:
         layout.cell.initialize_biases(layer)
 
@@ -240,6 +260,10 @@ class Workspace:
         self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.ones = np.ones(n_steps * n_samples, dtype=dtype)  # column sums as products
+        self.window = self.y_skip = None  # the linear path's input and output
+        if layout.skip_steps:
+            self.window = np.empty((n_samples, n_steps * layout.n_inputs), dtype=dtype)
+            self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
         self.input = None  # the input of the last forward pass
@@ -311,6 +335,16 @@ def forward(params, X, h0=None, workspace=None):
         layer_input = layer_ws.H[1:]
     np.dot(ws.layers[-1].H[-1], params.W_hy, out=ws.y_hat)  # read-out of the last state
     ws.y_hat += params.b_y
+    if params.W_xy is not None:  # the linear path from the whole window
+        n_steps, n_samples = ws.shape
+        if n_steps != params.layout.skip_steps:
+            raise ValueError(
+                f"the network's linear path reads windows of {params.layout.skip_steps} "
+                f"steps; X has {n_steps}."
+            )
+        n_in = params.layout.n_inputs
+        ws.window.reshape(n_samples, n_steps, n_in)[...] = X[..., :n_in].transpose(1, 0, 2)
+        ws.y_hat += np.dot(ws.window, params.W_xy, out=ws.y_skip)
     return ws.y_hat, ws
 
 
@@ -342,6 +376,8 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
     ones = ws.ones[: kept * n_samples]
     np.dot(ws.layers[-1].H[-1].T, d_y_hat, out=g.W_hy)  # read-out weights
     np.dot(ones[:n_samples], d_y_hat, out=g.b_y)
+    if g.W_xy is not None:
+        np.dot(ws.window.T, d_y_hat, out=g.W_xy)
     d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's last state
     for layer in reversed(range(layout.n_layers)):
         p, grads = params.layers[layer], g.layers[layer]
@@ -379,7 +415,7 @@ def predict(params, X, chunk_size=256):
         params = Params.from_arrays(
             params.layout,
             [dict(vars(p), W_xb=np.vstack([p.W_xh, p.b_h[None]])) for p in params.layers],
-            params.W_hy, params.b_y,
+            params.W_hy, params.b_y, params.W_xy,
         )
     dtype = np.result_type(params.W_hy.dtype, X.dtype)
     n_samples, n_steps = X.shape[:2]

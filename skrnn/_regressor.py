@@ -17,7 +17,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     ``h_t = act(x_t @ W_xh + h_{t-1} @ W_hh + b_h)``; the GRU and LSTM cells
     follow ``torch.nn.GRU`` and ``torch.nn.LSTM`` (see the user guide). The
     prediction is a linear read-out of the last layer's last state:
-    ``y_hat = h_T @ W_hy + b_y``.
+    ``y_hat = h_T @ W_hy + b_y``, plus, with ``skip_connection``, a linear map
+    of the whole window: ``vec(X) @ W_xy``.
 
     Parameters
     ----------
@@ -101,6 +102,19 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     verbose : bool, default=False
         Print one line per epoch: epoch, training loss, validation loss,
         elapsed seconds.
+    skip_connection : bool, default=False
+        Add a linear map from the whole input window (every step, every
+        feature) to the output, trained jointly with the network and penalised
+        by ``alpha``: ``y_hat = h_T @ W_hy + b_y + vec(X) @ W_xy``, the
+        autoregressive component of LSTNet (Lai et al., 2018). The network
+        then models what a linear autoregression on the window leaves over,
+        and the output can leave the range of the training targets (a
+        trend). ``W_xy`` and ``b_y`` start at the weighted ridge regression of
+        the (standardised) target on the window over the training part, with
+        ``alpha`` as its penalty: training starts from the linear model and
+        the network learns what it leaves over (started at zero, the path
+        shares the fit with the network, which cannot follow a trend).
+        Sequences must then have ``n_steps_`` steps at ``predict``.
 
     Attributes
     ----------
@@ -122,6 +136,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``W_hy``, in the units of ``y``.
     output_bias_ : ndarray of shape (n_outputs,)
         ``b_y``, in the units of ``y``.
+    skip_weights_ : ndarray of shape (n_steps_ * n_features_per_step_, n_outputs)
+        ``W_xy``, the linear path, in the units of ``y``; row
+        ``t * n_features_per_step_ + j`` weighs feature ``j`` at step ``t``,
+        the column order of the time-major flattened 2-D input. Only with
+        ``skip_connection=True``.
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Weighted mean and standard deviation of ``y`` at the first fit. The
         network is trained on ``(y - y_mean_) / y_scale_``; the output layer
@@ -199,6 +218,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     (8, 24)
     """
 
+    _parameter_constraints = {**BaseRNN._parameter_constraints, "skip_connection": ["boolean"]}
+
     _loss = staticmethod(_losses.squared_error)
     _baseline_loss = 0.5
     _baseline_text = "on the standardised target, where predicting the mean scores 0.5"
@@ -230,6 +251,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         n_features_per_step=None,
         warm_start=False,
         verbose=False,
+        skip_connection=False,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -256,6 +278,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.n_features_per_step = n_features_per_step
         self.warm_start = warm_start
         self.verbose = verbose
+        self.skip_connection = skip_connection
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -323,6 +346,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return y_pred.ravel() if self._y_ndim == 1 else y_pred
 
     # ------------------------------------------------------------ the head's hooks
+
+    def _skip_connection(self):
+        return self.skip_connection
 
     def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
         """Standardise y with the mean and scale of the first fit."""

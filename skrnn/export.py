@@ -10,12 +10,16 @@ a transpose of each weight matrix and a split of the biases:
 - ``rnn.bias_hh_l{k}`` = zeros; for GRU ``[0 | 0 | recurrent_biases_[k]]``
 - ``linear.weight`` = ``output_weights_.T``, shape (n_outputs, hidden_size)
 - ``linear.bias`` = ``output_bias_``
+- ``skip.weight`` = ``skip_weights_.T``, shape (n_outputs, n_steps * n_features_per_step),
+  only for a regressor with ``skip_connection=True``
 
 for ``torch.nn.RNN`` (``nonlinearity=activation``), ``torch.nn.GRU`` or
 ``torch.nn.LSTM`` with ``batch_first=True`` and ``num_layers=n_layers``, and a
 ``torch.nn.Linear(hidden_size, n_outputs_)`` on the last step's output. The
 read-out is in the units of ``y`` (a regressor's target standardisation is
-folded into it).
+folded into it). With the linear path, ``skip`` is a
+``torch.nn.Linear(n_steps_ * n_features_per_step_, n_outputs_, bias=False)``
+on the batch-first flattened window (``X.flatten(1)``), added to the read-out.
 
 torch is imported only by :func:`to_torch`; :func:`torch_state_dict` needs
 NumPy only.
@@ -58,7 +62,8 @@ def torch_state_dict(estimator):
     state_dict : dict of str to ndarray
         Keys ``rnn.weight_ih_l{k}``, ``rnn.weight_hh_l{k}``, ``rnn.bias_ih_l{k}``,
         ``rnn.bias_hh_l{k}`` for each layer ``k``, ``linear.weight`` and
-        ``linear.bias``; C-contiguous copies in the model's dtype, loadable
+        ``linear.bias`` (and ``skip.weight`` with the linear path);
+        C-contiguous copies in the model's dtype, loadable
         (after ``torch.from_numpy``) into the modules described in
         :mod:`skrnn.export`.
     """
@@ -83,8 +88,9 @@ def to_torch(estimator):
         or to a classifier's logits, shape ``(n_samples, n_outputs_)`` (one
         column for binary targets; ``predict_proba`` is their sigmoid or
         softmax).
-        Its submodules are ``rnn`` (``torch.nn.RNN``, ``GRU`` or ``LSTM``) and
-        ``linear``; its ``state_dict()`` has the keys of :func:`torch_state_dict`.
+        Its submodules are ``rnn`` (``torch.nn.RNN``, ``GRU`` or ``LSTM``),
+        ``linear`` and, with the linear path, ``skip``; its ``state_dict()``
+        has the keys of :func:`torch_state_dict`.
 
     Raises
     ------
@@ -127,6 +133,8 @@ def state_dict_of(params):
         state[f"rnn.bias_hh_l{k}"] = bias_hh
     state["linear.weight"] = params.W_hy.T
     state["linear.bias"] = params.b_y
+    if params.W_xy is not None:
+        state["skip.weight"] = params.W_xy.T
     return {key: np.array(value, order="C") for key, value in state.items()}
 
 
@@ -137,7 +145,11 @@ def torch_module(layout, dtype, squeeze=False):
     rnn = rnn_class(layout.n_inputs, layout.hidden_size, num_layers=layout.n_layers,
                     batch_first=True, dtype=dtype, **layout.cell.torch_kwargs(layout.activation))
     linear = torch.nn.Linear(layout.hidden_size, layout.n_outputs, dtype=dtype)
-    return _torch_model_class()(rnn, linear, squeeze=squeeze)
+    skip = None
+    if layout.skip_steps:
+        skip = torch.nn.Linear(layout.skip_steps * layout.n_inputs, layout.n_outputs,
+                               bias=False, dtype=dtype)
+    return _torch_model_class()(rnn, linear, squeeze=squeeze, skip=skip)
 
 
 def _import_torch():
@@ -168,15 +180,18 @@ def _torch_model_class():
         import torch
 
         class TorchModel(torch.nn.Module):
-            """A recurrent module, then a linear read-out of its last step."""
+            """A recurrent module, a linear read-out of its last step (+ a linear path)."""
 
-            def __init__(self, rnn, linear, squeeze=False):
+            def __init__(self, rnn, linear, squeeze=False, skip=None):
                 super().__init__()
                 self.rnn, self.linear, self.squeeze = rnn, linear, squeeze
+                self.skip = skip  # None: no linear path (registered as a submodule otherwise)
 
             def forward(self, X):
                 out, _ = self.rnn(X)
                 y = self.linear(out[:, -1])
+                if self.skip is not None:
+                    y = y + self.skip(X.flatten(1))
                 return y.squeeze(-1) if self.squeeze else y
 
         TorchModel.__module__ = __name__

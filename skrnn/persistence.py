@@ -12,7 +12,8 @@
     One array each, in the ``.npy`` format, never of object dtype:
 
     - ``W_xh_<l>``, ``b_h_<l>``, ``W_hh_<l>`` (and the cell's extra blocks,
-      GRU's ``b_hn_<l>``) for each layer ``l``, ``W_hy`` and ``b_y``: the
+      GRU's ``b_hn_<l>``) for each layer ``l``, ``W_hy``, ``b_y`` (and
+      ``W_xy``, a regressor's linear path from the window): the
       network, named and shaped as :class:`skrnn._network.Layout` lays it out,
       with the read-out in the units of the *standardised* target
       (``output_weights_ = W_hy * y_scale_``, ``output_bias_ = b_y * y_scale_
@@ -32,6 +33,8 @@ Arrays are stored by name rather than as the internal flat parameter vector,
 so the file does not depend on how a version of skrnn lays that vector out.
 Format version 2 added the ``cell`` hyper-parameter (and GRU's ``b_hn``);
 files of version 1, written before it, hold Elman networks and still load.
+The fitted network's ``skip_steps`` (the linear path) was added to version 2
+later; a file without it has no linear path.
 
 :func:`load_model` is meant to be safe on untrusted files: it never unpickles
 (arrays are read with ``allow_pickle=False`` semantics, only float or uint32
@@ -184,6 +187,7 @@ def save_model(model, path, *, include_optimizer=True):
                 "hidden_size": int(model._layout.hidden_size),
                 "n_layers": int(model._layout.n_layers),
                 "activation": model._layout.activation,
+                "skip_steps": int(model._layout.skip_steps),
             },
             "n_features_in_": int(model.n_features_in_),
             "n_steps_": int(model.n_steps_),
@@ -429,6 +433,10 @@ def _load(archive):
         if "cell" in params:
             raise ValueError("invalid skrnn model file: format_version 1 has no cell")
         params = dict(params, cell="elman")  # version 1 knew the Elman cell only
+    if (format_name == "skrnn.RNNRegressor" and isinstance(params, dict)
+            and "skip_connection" not in params):
+        # written before the parameter existed: the model had no linear path
+        params = dict(params, skip_connection=False)
     model = _model_from_params(
         cls, params,
         _expect(metadata, "random_state_is_generator", bool, "the metadata"),
@@ -473,8 +481,14 @@ def _load(archive):
         optimizer_t = _count(optimizer_meta, "t", 0)
 
     # every member the metadata implies, no more and no fewer
+    skip_steps = network["skip_steps"]
+    if skip_steps not in (0, n_steps):
+        raise ValueError(
+            "invalid skrnn model file: network skip_steps must be 0 or n_steps_, got "
+            f"{skip_steps}"
+        )
     layout = Layout(network["cell"], n_features_per_step, hidden_size, n_layers, n_outputs,
-                    network["activation"])
+                    network["activation"], skip_steps)
     if len(layout.layer_blocks(0)) * n_layers + 2 > len(members):  # before listing them
         raise ValueError("invalid skrnn model file: arrays of some layers are missing")
     param_shapes = {
@@ -634,7 +648,11 @@ def _fitted_network(fitted, format_version, model):
             "n_layers": model.n_layers, "activation": model.activation,
         })
     network = fitted["network"]
-    _check_keys(network, {"cell", "hidden_size", "n_layers", "activation"}, "network")
+    if isinstance(network, dict) and "skip_steps" not in network:
+        # written before the linear path existed: none
+        network = dict(network, skip_steps=0)
+    _check_keys(network, {"cell", "hidden_size", "n_layers", "activation", "skip_steps"},
+                "network")
     cell = _expect(network, "cell", str, "network")
     activation = _expect(network, "activation", str, "network")
     if cell not in CELLS or activation not in CELLS[cell].ACTIVATIONS:
@@ -643,7 +661,8 @@ def _fitted_network(fitted, format_version, model):
         )
     return {"cell": cell, "activation": activation,
             "hidden_size": _count(network, "hidden_size", 1),
-            "n_layers": _count(network, "n_layers", 1)}
+            "n_layers": _count(network, "n_layers", 1),
+            "skip_steps": _count(network, "skip_steps", 0)}
 
 
 def _model_from_params(cls, params, random_state_is_generator):

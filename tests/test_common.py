@@ -22,6 +22,7 @@ ESTIMATORS = [
     RNNRegressor(activation="relu", hidden_size=16, alpha=1e-4),
     RNNRegressor(cell="gru"),
     RNNRegressor(cell="lstm", n_layers=2),
+    RNNRegressor(cell="gru", skip_connection=True),
     RNNClassifier(cell="elman"),
     # The default cell (GRU) at learning_rate_init=3e-3 instead of its 1e-2. At the
     # defaults sklearn's weighted-vs-repeated check fails by rounding alone: the

@@ -41,10 +41,14 @@ def copy_states(states):
     return [tuple(np.copy(a) for a in s) if isinstance(s, tuple) else s.copy() for s in states]
 
 
-def make_problem(seed, cell, activation, n_layers, weighted, h0_random=False):
-    """Random parameters, data and weights; for relu, resample until no kink is near."""
+def make_problem(seed, cell, activation, n_layers, weighted, h0_random=False, skip=False):
+    """Random parameters, data and weights; for relu, resample until no kink is near.
+
+    ``skip``: the network has the linear path from the window (``W_xy``).
+    """
     rng = np.random.RandomState(seed)
-    layout = _network.Layout(cell, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS, activation)
+    layout = _network.Layout(cell, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS, activation,
+                             N_STEPS if skip else 0)
     for _ in range(100):
         theta = rng.normal(scale=0.6, size=layout.size)
         params = layout.params(theta)
@@ -118,6 +122,47 @@ def test_backward_matches_central_differences(n_layers, cell, activation, weight
         assert np.any(block != 0), name
 
 
+@pytest.mark.parametrize("bptt_steps", [None, 2])
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_linear_path_gradient_matches_central_differences(n_layers, cell, activation,
+                                                          bptt_steps):
+    """With the linear path ``vec(X) W_xy`` every entry of the flat vector, W_xy
+    included, has the central-difference gradient. The reference is built
+    independently: the network without the path (the same flat vector less its
+    last block, W_xy) plus an explicit ``X_bf.reshape(n, -1) @ W_xy``; with
+    truncation the network part restarts at ``T - k`` while the linear path
+    still reads the whole window (it has no recurrence to truncate)."""
+    seed = 900 + 10 * n_layers + CELLS.index((cell, activation))
+    layout, theta, X, y, w, _ = make_problem(seed, cell, activation, n_layers, True, skip=True)
+    plain = _network.Layout(cell, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS, activation)
+    n_xy = N_STEPS * N_INPUTS * N_OUTPUTS
+    assert layout.size == plain.size + n_xy
+    analytical, ws = analytical_gradient(layout, theta, X, y, w, bptt_steps)
+    start = 0 if bptt_steps is None else N_STEPS - bptt_steps
+    h0 = None if start == 0 else copy_states(ws.states(start))
+    window = X.transpose(1, 0, 2).reshape(N_SAMPLES, -1)  # batch-first, flattened
+
+    def f(flat):
+        y_net, _ = _network.forward(plain.params(flat[:-n_xy]), X[start:], h0=h0)
+        y_hat = y_net + window @ flat[-n_xy:].reshape(-1, N_OUTPUTS)
+        return weighted_loss(y_hat, y, w)[0]
+
+    err = relative_error(numerical_gradient(f, theta.copy()), analytical)
+    assert err < RTOL
+    grads = layout.params(analytical)
+    assert np.all(grads.W_xy != 0)
+    # the path reads the window in the flattened order the 2-D input has
+    np.testing.assert_allclose(grads.W_xy, window.T @ weighted_loss(ws.y_hat, y, w)[1],
+                               rtol=1e-12)
+
+
+def test_linear_path_needs_the_fitted_number_of_steps():
+    layout, theta, X, y, w, _ = make_problem(3, "gru", "tanh", 1, False, skip=True)
+    with pytest.raises(ValueError, match=f"windows of {N_STEPS} steps; X has {N_STEPS - 1}"):
+        _network.forward(layout.params(theta), X[1:])
+
+
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_backward_with_initial_state(n_layers, cell, activation):
@@ -148,10 +193,11 @@ def test_truncation_at_or_beyond_sequence_length_is_full_bptt(n_layers, cell, ac
     np.testing.assert_array_equal(truncated.b_y, full_p.b_y)
 
 
+@pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_forward_and_predict_agree_and_inputs_untouched(n_layers, cell, activation):
-    layout, theta, X, y, w, _ = make_problem(11, cell, activation, n_layers, False)
+def test_forward_and_predict_agree_and_inputs_untouched(n_layers, cell, activation, skip):
+    layout, theta, X, y, w, _ = make_problem(11, cell, activation, n_layers, False, skip=skip)
     params = layout.params(theta)
     theta_before, X_before = theta.copy(), X.copy()
     y_hat, ws = _network.forward(params, X)
@@ -167,13 +213,16 @@ def test_forward_and_predict_agree_and_inputs_untouched(n_layers, cell, activati
     np.testing.assert_array_equal(d_y_hat, d_before)
 
 
+@pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
 @pytest.mark.parametrize("bptt_steps", [None, 2])
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
-def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, cell, activation, bptt_steps):
+def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, cell, activation, bptt_steps,
+                                                         skip):
     """The training loop appends a column of ones to X so that [W_xh; b_h] is one
     product; forward and backward must be those of the plain input."""
-    layout, theta, X, y, w, _ = make_problem(7 + n_layers, cell, activation, n_layers, True)
+    layout, theta, X, y, w, _ = make_problem(7 + n_layers, cell, activation, n_layers, True,
+                                             skip=skip)
     X1 = _network.with_bias_column(X)
     assert X1.shape == X.shape[:2] + (N_INPUTS + 1,) and np.all(X1[..., -1] == 1)
     grads, ws = analytical_gradient(layout, theta, X, y, w, bptt_steps)
@@ -183,18 +232,20 @@ def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, cell, activat
     assert relative_error(grads, grads1) < 1e-12
 
 
+@pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
 @pytest.mark.parametrize("bptt_steps", [None, 2])
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_a_reused_workspace_gives_the_results_of_fresh_buffers(n_layers, cell, activation,
-                                                                bptt_steps):
+                                                                bptt_steps, skip):
     """The training loop runs every batch in one Workspace: nothing a batch leaves
     in it (states, gates, gradients, an initial state) may leak into the next."""
-    layout = _network.Layout(cell, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS, activation)
+    layout = _network.Layout(cell, N_INPUTS, HIDDEN, n_layers, N_OUTPUTS, activation,
+                             N_STEPS if skip else 0)
     ws = _network.Workspace(layout, N_STEPS, N_SAMPLES, np.float64)
     for seed in range(4):  # different parameters and data each time, same buffers
         _, theta, X, y, w, h0 = make_problem(50 + seed, cell, activation, n_layers, True,
-                                             h0_random=seed == 1)
+                                             h0_random=seed == 1, skip=skip)
         params = layout.params(theta)
         X1 = _network.with_bias_column(X)
         ws.X[...] = X1
@@ -251,6 +302,13 @@ def test_layout_names_shapes_and_penalties():
         for name, block in mask.named():
             expected = 1.0 if name.startswith("W_") else 0.0
             assert np.all(block == expected), name
+        # the linear path: last, a penalised (n_steps * n_inputs, n_outputs) matrix
+        skip = _network.Layout(cell, 3, 5, 2, 2, skip_steps=4)
+        assert skip.size == layout.size + 4 * 3 * 2
+        last = list(skip.blocks())[-1]
+        assert last == ("W_xy", None, (4 * 3, 2), True)
+        assert [n for n, _ in skip.params(np.zeros(skip.size)).named()] == names + ["W_xy"]
+        assert layout.params(np.zeros(layout.size)).W_xy is None
         # W_xb is [W_xh; b_h], one matrix over the same memory
         p = layout.params(np.arange(layout.size, dtype=float))
         for lp in p.layers:

@@ -172,6 +172,9 @@ CONFIGS = {
                                        n_iter_no_change=2, max_iter=6),
     "lstm_sgd": dict(cell="lstm", solver="sgd", learning_rate_init=0.01, bptt_steps=3),
     "lstm_two_layers_multi_output": dict(cell="lstm", n_layers=2, outputs=2),
+    "skip_connection": dict(skip_connection=True),
+    "lstm_skip_float32_multi_output": dict(cell="lstm", skip_connection=True,
+                                           dtype=np.float32, outputs=2),
 }
 
 
@@ -209,7 +212,7 @@ def test_save_load_predicts_identically_and_keeps_every_attribute(config, tmp_pa
 
 @pytest.mark.parametrize("config", ["adam_tanh", "sgd_relu_two_layers", "early_stopping",
                                     "random_state_instance", "float32", "gru_two_layers",
-                                    "lstm_sgd"])
+                                    "lstm_sgd", "skip_connection"])
 @pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
 def test_training_continues_bit_for_bit_after_loading(config, how):
     X, y, params = make_config(config)
@@ -228,6 +231,29 @@ def test_training_continues_bit_for_bit_after_loading(config, how):
     np.testing.assert_array_equal(loaded._theta, model._theta)
     assert loaded.loss_curve_ == model.loss_curve_
     assert loaded.n_iter_ == model.n_iter_ and loaded.t_ == model.t_
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_file_written_before_the_linear_path_loads_without_one(good_file):
+    """Files of format 2 written before ``skip_steps`` was recorded have no linear path."""
+    def drop(metadata):
+        assert metadata["fitted"]["network"].pop("skip_steps") == 0
+        assert metadata["params"].pop("skip_connection") is False
+    loaded = load_model(io.BytesIO(edit_metadata(drop)(members_of(good_file))))
+    reference = load_model(io.BytesIO(good_file))
+    X, _ = data()
+    np.testing.assert_array_equal(loaded.predict(X), reference.predict(X))
+    assert loaded._layout.skip_steps == 0 and not hasattr(loaded, "skip_weights_")
+
+
+def test_the_fitted_linear_path_is_saved_even_if_the_parameter_changed_since(tmp_path):
+    X, y = data()
+    model = fitted(X, y, skip_connection=True).set_params(skip_connection=False)
+    path = tmp_path / "model.npz"
+    save_model(model, path)
+    loaded = load_model(path)
+    assert loaded.skip_connection is False and loaded._layout.skip_steps == 5
+    np.testing.assert_array_equal(loaded.skip_weights_, model.skip_weights_)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
@@ -430,6 +456,12 @@ TAMPERING = {
     "missing_cell": (edit_metadata(lambda m: m["params"].pop("cell")),
                      r"missing keys \['cell'\] in params"),
     # the arrays are Elman's: a file that claims GRU lacks b_hn and has other shapes
+    "skip_steps_not_n_steps": (edit_metadata(_set(["fitted", "network", "skip_steps"], 3)),
+                               "skip_steps must be 0 or n_steps_, got 3"),
+    "skip_steps_without_its_array": (edit_metadata(_set(["fitted", "network", "skip_steps"], 5)),
+                                     r"missing members \['W_xy.npy'"),
+    "skip_steps_negative": (edit_metadata(_set(["fitted", "network", "skip_steps"], -5)),
+                            "skip_steps must be >= 0"),
     "cell_mismatch": (edit_metadata(_set(["fitted", "network", "cell"], "gru")),
                       r"missing members \['adam_m/b_hn_0.npy'|has shape"),
     "format_version_true": (edit_metadata(_set(["format_version"], True)), "format_version"),

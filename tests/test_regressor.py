@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 
 from skrnn import RNNRegressor
@@ -62,7 +63,10 @@ def manual_forward(model, X3):
                 h, state = manual_step(model, layer, x_t, state)
                 states.append(h)
             inputs = states
-        out.append(h @ model.output_weights_ + model.output_bias_)
+        y_hat = h @ model.output_weights_ + model.output_bias_
+        if hasattr(model, "skip_weights_"):  # the linear path from the whole window
+            y_hat = y_hat + seq.reshape(-1) @ model.skip_weights_
+        out.append(y_hat)
     return np.array(out)
 
 
@@ -672,3 +676,108 @@ def test_a_fit_that_cannot_start_leaves_an_unfitted_estimator():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)  # a warm start with nothing to continue: a fresh fit
     assert model.n_iter_ == 2 and np.all(np.isfinite(model.predict(X)))
+
+
+# ---------------------------------------------------------------- the linear path
+
+
+def trend_windows(n_rows=400, n_steps=6, seed=0):
+    """Windows of a noisy upward trend; y is the next value. The last quarter of the
+    windows lies above every training target."""
+    rng = np.random.RandomState(seed)
+    series = 0.05 * np.arange(n_rows) + np.sin(np.arange(n_rows) / 3.0) + 0.1 * rng.normal(size=n_rows)
+    X = np.stack([series[i : i + n_steps] for i in range(n_rows - n_steps)])[:, :, None]
+    y = series[n_steps:]
+    return X, y
+
+
+@pytest.mark.parametrize("n_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_linear_path_is_the_documented_forward_pass(cell, n_layers):
+    X, y = delayed_copy(n_samples=60)
+    X = np.concatenate([X, -X], axis=2)  # 2 features per step
+    y2 = np.column_stack([10 * y + 50, -y])
+    model = RNNRegressor(cell=cell, n_layers=n_layers, hidden_size=5, max_iter=5,
+                         random_state=0, skip_connection=True, **QUIET)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y2)
+    assert model.skip_weights_.shape == (6 * 2, 2)
+    assert np.abs(model.skip_weights_).max() > 0  # trained away from its zero start
+    np.testing.assert_allclose(model.predict(X), manual_forward(model, X), rtol=1e-12, atol=1e-10)
+    # the rows follow the time-major flattened 2-D input: the same model reads both
+    flat = clone(model).set_params(n_features_per_step=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        flat.fit(X.reshape(60, -1), y2)
+    np.testing.assert_array_equal(flat.skip_weights_, model.skip_weights_)
+    np.testing.assert_array_equal(flat.predict(X.reshape(60, -1)), model.predict(X))
+    # edits of the public attribute change predict, as for the other weights
+    model.skip_weights_[0] += 1.0
+    np.testing.assert_allclose(model.predict(X), manual_forward(model, X), rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_linear_path_extrapolates_a_trend_the_network_alone_cannot(cell):
+    """A tanh network's output is bounded by the states it saw; with the linear path
+    the forecast follows a trend above the training range."""
+    X, y = trend_windows()
+    n_train = 3 * len(X) // 4
+    mean, std = X[:n_train].mean(), X[:n_train].std()
+    Xs = (X - mean) / std
+    errors = {}
+    for skip in (False, True):
+        model = RNNRegressor(cell=cell, random_state=0, max_iter=150, skip_connection=skip,
+                             **QUIET)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(Xs[:n_train], y[:n_train])
+        errors[skip] = np.mean((model.predict(Xs[n_train:]) - y[n_train:]) ** 2)
+    assert y[n_train:].mean() > y[:n_train].max() - 1.5  # the test part is above training
+    assert errors[True] < 0.1 * errors[False], errors
+
+
+def test_linear_path_is_penalised_by_alpha_and_cannot_change_on_a_warm_start():
+    X, y = trend_windows(n_rows=200)
+    weak = RNNRegressor(random_state=0, max_iter=30, skip_connection=True, alpha=0.0, **QUIET)
+    strong = clone(weak).set_params(alpha=1e3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weak.fit(X, y)
+        strong.fit(X, y)
+    assert np.linalg.norm(strong.skip_weights_) < 0.2 * np.linalg.norm(weak.skip_weights_)
+    weak.set_params(warm_start=True, skip_connection=False)
+    with pytest.raises(ValueError, match=r"skip_connection=False \(fitted with True\)"):
+        weak.fit(X, y)
+    with pytest.raises(ValueError, match="skip_connection"):
+        weak.partial_fit(X, y)
+    # a new fit without the path drops the attribute
+    weak.set_params(warm_start=False, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weak.fit(X, y)
+    assert not hasattr(weak, "skip_weights_")
+    np.testing.assert_allclose(weak.predict(X), manual_forward(weak, X)[:, 0], atol=1e-10)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_linear_path_starts_at_the_ridge_fit_of_the_training_part(weighted):
+    """With a step too small to move the weights, the fitted linear path is its
+    starting point: scikit-learn's Ridge on the flattened window, with the
+    penalty alpha * n_outputs * (number of mini-batches), the sample weights and
+    the intercept in the read-out bias (here with the first 10 % held out by
+    early stopping, so the ridge fit sees the training part only)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(500, 4, 2))
+    y = np.column_stack([X[:, -1, 0] * 3 + X[:, 0, 1] + 5, X[:, :, 1].sum(axis=1)])
+    w = rng.uniform(0.5, 2.0, size=500) if weighted else None
+    model = RNNRegressor(skip_connection=True, learning_rate_init=1e-12, max_iter=1,
+                         early_stopping=True, alpha=0.5, batch_size=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=w)
+    train = slice(0, 450)  # the chronological tail (50) is the validation part
+    ridge = Ridge(alpha=0.5 * 2 * 450 / 50).fit(
+        X[train].reshape(450, -1), y[train], sample_weight=None if w is None else w[train]
+    )
+    np.testing.assert_allclose(model.skip_weights_, ridge.coef_.T, rtol=1e-6, atol=1e-9)

@@ -94,6 +94,8 @@ def torch_to_flat(module, layout, grad=False):
             layer.b_hn[...] = bias_hh[mask == 1]
     p.W_hy[...] = get("linear.weight").T
     p.b_y[...] = get("linear.bias")
+    if p.W_xy is not None:
+        p.W_xy[...] = get("skip.weight").T
     return flat
 
 
@@ -189,7 +191,79 @@ def test_float32_model_exports_in_float32(cell):
     np.testing.assert_allclose(theirs, model.predict(X), rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize("input_ndim", [3, 2])
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
+def test_linear_path_exports_to_torch(cell, activation, input_ndim):
+    """skip_connection=True: to_torch, and torch's own RNN + Linear + a bias-free
+    Linear on ``X.flatten(1)`` loaded from torch_state_dict, predict what skrnn does."""
+    rng = np.random.RandomState(40 + CELLS.index((cell, activation)))
+    n_steps, n_features = 5, 2
+    X3, y = sequence_data(rng, 80, n_steps, n_features, 2)
+    y = 10.0 * y + 3.0 + 4.0 * X3[:, :, :1].sum(axis=1)  # a linear part as well
+    X_fit = X3 if input_ndim == 3 else X3.reshape(len(X3), -1)
+    kwargs = {} if input_ndim == 3 else {"n_features_per_step": n_features}
+    model = RNNRegressor(cell=cell, hidden_size=4, activation=activation, max_iter=20,
+                         batch_size=16, random_state=0, skip_connection=True, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X_fit, y)
+    assert model.skip_weights_.shape == (n_steps * n_features, 2)
+    assert np.abs(model.skip_weights_).max() > 0.1  # it was trained, not left at zero
+
+    state = export.torch_state_dict(model)
+    np.testing.assert_array_equal(state["skip.weight"], model.skip_weights_.T)
+    module = export.to_torch(model)
+    assert set(state) == set(module.state_dict())
+    rnn_class = {"elman": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[cell]
+    kw = {"nonlinearity": activation} if cell == "elman" else {}
+    rnn = rnn_class(n_features, 4, batch_first=True, dtype=torch.float64, **kw)
+    linear = torch.nn.Linear(4, 2, dtype=torch.float64)
+    skip = torch.nn.Linear(n_steps * n_features, 2, bias=False, dtype=torch.float64)
+    for prefix, part in (("rnn.", rnn), ("linear.", linear), ("skip.", skip)):
+        part.load_state_dict({k[len(prefix):]: torch.from_numpy(v) for k, v in state.items()
+                              if k.startswith(prefix)})
+    X_new, _ = sequence_data(rng, 30, n_steps, n_features, 2)
+    for X_check in (X3, X_new):
+        X_in = X_check if input_ndim == 3 else X_check.reshape(len(X_check), -1)
+        ours = model.predict(X_in)
+        X_t = torch.from_numpy(X_check)
+        with torch.no_grad():
+            theirs = module(X_t).numpy()
+            plain = (linear(rnn(X_t)[0][:, -1]) + skip(X_t.flatten(1))).numpy()
+        scale = np.max(np.abs(y))
+        assert np.max(np.abs(ours - theirs)) / scale < 1e-10
+        assert np.max(np.abs(ours - plain)) / scale < 1e-10
+
+
 # ------------------------------------------------------------ (b) gradients
+
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_linear_path_backward_matches_torch_autograd(n_layers, cell, activation):
+    rng = np.random.RandomState(70 + 10 * n_layers + CELLS.index((cell, activation)))
+    n_samples, n_steps, n_inputs, hidden, n_outputs = 7, 6, 3, 5, 2
+    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation,
+                             skip_steps=n_steps)
+    theta = rng.normal(scale=0.5, size=layout.size)
+    params = layout.params(theta)
+    if activation == "relu":
+        for b in params.b_h:
+            b += 0.3
+    X, y = sequence_data(rng, n_samples, n_steps, n_inputs, n_outputs)
+    w = rng.uniform(0.2, 3.0, n_samples)
+    loss, grads, y_hat, _ = numpy_loss_grad(
+        params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, w
+    )
+    module = torch_net(params)
+    assert module.skip is not None
+    t_loss = torch_loss(module, torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(w))
+    t_loss.backward()
+    t_grads = torch_to_flat(module, layout, grad=True)
+    assert abs(loss - t_loss.item()) < 1e-12 * max(1.0, abs(loss))
+    rel = np.max(np.abs(grads - t_grads)) / np.max(np.abs(t_grads))
+    assert rel < 1e-10
+    assert np.all(layout.params(t_grads).W_xy != 0)
+
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
