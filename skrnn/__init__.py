@@ -5,7 +5,7 @@ __version__ = "0.2.0"
 from . import datasets, exceptions, export, incremental, persistence  # noqa: E402
 from ._classifier import RNNClassifier  # noqa: E402
 from ._regressor import RNNRegressor  # noqa: E402
-from ._windower import SequenceWindower  # noqa: E402
+from ._windower import SequenceWindower, multi_step_target  # noqa: E402
 from .persistence import load_model, save_model  # noqa: E402
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "export",
     "incremental",
     "load_model",
+    "multi_step_target",
     "persistence",
     "save_model",
     "__version__",

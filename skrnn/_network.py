@@ -344,7 +344,9 @@ def forward(params, X, h0=None, workspace=None):
             )
         n_in = params.layout.n_inputs
         ws.window.reshape(n_samples, n_steps, n_in)[...] = X[..., :n_in].transpose(1, 0, 2)
-        ws.y_hat += np.dot(ws.window, params.W_xy, out=ws.y_skip)
+        # einsum's own loop, not BLAS: a row's output must not depend on its position
+        # in the batch (BLAS kernels round the rows of a block and of its tail apart)
+        ws.y_hat += np.einsum("nk,ko->no", ws.window, params.W_xy, out=ws.y_skip)
     return ws.y_hat, ws
 
 

@@ -203,3 +203,82 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def multi_step_target(series, horizon):
+    """The next ``horizon`` values of a series, one row per time step.
+
+    Row ``t`` of the result is ``series[t + 1], ..., series[t + horizon]``:
+    the target for the window of rows that *ends* at row ``t``, which is what
+    :class:`SequenceWindower` gives for row ``t``. So ``X`` (the feature rows)
+    and the result stay row-aligned, and a pipeline
+    ``make_pipeline(StandardScaler(), SequenceWindower(7), RNNRegressor())``
+    fitted on ``X`` and this matrix forecasts the next ``horizon`` steps with
+    one model (a multi-output regression, one output per step ahead).
+
+    The last ``horizon`` rows have no full target: their missing values are
+    NaN. Drop those rows before fitting, e.g.
+    ``X[:-horizon], Y[:-horizon]``; to forecast from the last rows, predict on
+    them (their windows are complete; only their future is unknown).
+
+    Parameters
+    ----------
+    series : array-like of shape (n_rows,)
+        The series to forecast, in time order, one value per row (a
+        ``pandas.Series`` or a 1-D array).
+    horizon : int
+        Number of steps ahead, ``>= 1``. ``horizon=1`` gives the one-step
+        target (the next row's value) as a one-column matrix.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_rows, horizon), or pandas.DataFrame
+        Float64. A DataFrame with the series' index and columns
+        ``<name>_t+1, ..., <name>_t+<horizon>`` when ``series`` is a
+        ``pandas.Series`` (``y_t+1``, ... if it has no name), else an array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import multi_step_target
+    >>> multi_step_target(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), horizon=2)
+    array([[ 2.,  3.],
+           [ 3.,  4.],
+           [ 4.,  5.],
+           [ 5., nan],
+           [nan, nan]])
+    """
+    import pandas as pd
+
+    if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
+        raise ValueError(f"horizon must be an integer >= 1, got {horizon!r}.")
+    index = name = None
+    if isinstance(series, pd.DataFrame):
+        if series.shape[1] != 1:
+            raise ValueError(
+                f"multi_step_target takes one series; got a DataFrame with "
+                f"{series.shape[1]} columns. Pass one column, e.g. df['tmax']."
+            )
+        series = series.iloc[:, 0]
+    if isinstance(series, pd.Series):
+        index, name = series.index, series.name
+    values = np.asarray(series)
+    if values.ndim == 2 and 1 in values.shape:
+        values = values.ravel()
+    if values.ndim != 1:
+        raise ValueError(
+            f"multi_step_target takes a 1-D series; got an array of shape {values.shape}."
+        )
+    if not np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.complexfloating):
+        raise TypeError(
+            f"multi_step_target needs real numbers; got dtype {values.dtype}."
+        )
+    values = values.astype(np.float64)  # a copy: the input is never modified
+    n = values.shape[0]
+    Y = np.full((n, horizon), np.nan)
+    for k in range(1, horizon + 1):
+        Y[: max(n - k, 0), k - 1] = values[k:]
+    if index is None:
+        return Y
+    prefix = "y" if name is None else str(name)
+    return pd.DataFrame(Y, index=index, columns=[f"{prefix}_t+{k}" for k in range(1, horizon + 1)])

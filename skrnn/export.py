@@ -33,6 +33,7 @@ Examples
 >>> X = rng.normal(size=(100, 5, 2))
 >>> model = RNNRegressor(cell="lstm", hidden_size=4, random_state=0)
 >>> model = model.fit(X, X[:, -1, 0])  # LSTM: 4 gate blocks [i | f | g | o] of 4 units
+>>> # skip: the linear path from the 5 x 2 window (skip_connection, on by default)
 >>> for key, value in torch_state_dict(model).items():
 ...     print(key, value.shape)
 rnn.weight_ih_l0 (16, 2)
@@ -41,6 +42,7 @@ rnn.bias_ih_l0 (16,)
 rnn.bias_hh_l0 (16,)
 linear.weight (1, 4)
 linear.bias (1,)
+skip.weight (1, 10)
 """
 
 import numpy as np

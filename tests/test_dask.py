@@ -136,7 +136,10 @@ def test_chunked_epoch_equals_one_whole_epoch_when_the_first_chunk_has_the_serie
     # the chunk size, the mini-batches are the same, in the same order.
     X, _ = series(n_rows=800)
     y = np.tile([1.0, -1.0], 400)
-    params = dict(hidden_size=5, batch_size=40, shuffle=False, random_state=3)
+    # Without the linear path, which starts at the ridge fit of the first
+    # partial_fit's data (the first chunk here, the whole series there).
+    params = dict(hidden_size=5, batch_size=40, shuffle=False, random_state=3,
+                  skip_connection=False)
     chunked = fit_chunks(RNNRegressor(**params), array_chunks(X, y, 200), 4)
     whole = RNNRegressor(**params).partial_fit(*whole_windows(X, y, 4))
     np.testing.assert_array_equal(chunked.y_mean_, whole.y_mean_)
@@ -227,7 +230,7 @@ def test_unfitted_estimator_and_pipeline_pickle_cheaply():
     X, y = series(n_rows=3000)
     fitted = RNNRegressor(random_state=0, hidden_size=8).partial_fit(
         *whole_windows(X, y, 7))
-    assert len(pickle.dumps(fitted)) < 20_000
+    assert len(pickle.dumps(fitted)) < 40_000  # the default LSTM: 4 gate blocks
 
 
 # ------------------------------------------------------------------- dask arrays

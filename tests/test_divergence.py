@@ -27,7 +27,8 @@ def delayed_copy(n_samples=100, n_steps=20, seed=0):
 
 def absurd(solver, activation, clip):
     return RNNRegressor(
-        solver=solver, activation=activation, learning_rate_init=50.0, clip_grad_norm=clip,
+        cell="elman", solver=solver, activation=activation, learning_rate_init=50.0,
+        clip_grad_norm=clip,
         random_state=0, max_iter=50, **QUIET,
     )
 
@@ -135,8 +136,8 @@ def test_clipping_turns_a_diverging_fit_into_a_working_one():
     X, y = delayed_copy()
     # alpha=1e-4: a weak L2 penalty; the default (3e-2) damps this run enough
     # that it does not run away within 50 epochs
-    params = dict(solver="sgd", activation="tanh", learning_rate_init=0.5, alpha=1e-4,
-                  random_state=0, max_iter=50, **QUIET)
+    params = dict(cell="elman", skip_connection=False, solver="sgd", activation="tanh",
+                  learning_rate_init=0.5, alpha=1e-4, random_state=0, max_iter=50, **QUIET)
     with pytest.raises(ValueError, match="diverged: the training loss grew"):
         RNNRegressor(clip_grad_norm=None, **params).fit(X, y)
     with warnings.catch_warnings():
@@ -220,8 +221,8 @@ def test_exploding_recurrent_weights_in_the_estimator_are_recorded_and_caught(
     rng = np.random.RandomState(0)
     X = np.abs(rng.normal(size=(64, 30, 1)))
     y = X[:, -1, 0]
-    model = RNNRegressor(activation="relu", max_iter=1, warm_start=True, random_state=0,
-                         **QUIET)
+    model = RNNRegressor(cell="elman", activation="relu", max_iter=1, warm_start=True,
+                         random_state=0, **QUIET)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)

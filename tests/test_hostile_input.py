@@ -362,7 +362,9 @@ def _assert_fitted_and_finite(model, X):
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 @pytest.mark.parametrize("case, make_X, expected", _x_cases(), ids=[c[0] for c in _x_cases()])
 def test_fit_hostile_X(method, case, make_X, expected):
-    model = RNNRegressor(**FAST)
+    # 1e150 "works" for the network alone, whose tanh units saturate; the linear
+    # path is unbounded in X (see test_a_linear_path_on_unscaled_huge_inputs_says_so)
+    model = RNNRegressor(**FAST, skip_connection=case != "X_1e150_works")
     X = make_X()
     y = _y()[: _n_rows(X)]
     _call(getattr(model, method), dict(X=X, y=y, sample_weight=np.ones(len(y))), expected)
@@ -491,7 +493,7 @@ def test_predict_that_overflows_says_so(dtype):
     """Inputs below the magnitude limit can still overflow through large weights
     (relu does not saturate): predict raises instead of returning inf or NaN."""
     X = _X3().astype(dtype)
-    model = RNNRegressor(activation="relu", max_iter=2, random_state=0).fit(X, _y())
+    model = RNNRegressor(cell="elman", activation="relu", max_iter=2, random_state=0).fit(X, _y())
     big = np.finfo(dtype).max ** 0.25  # 1.3e77 in float64, 4.3e9 in float32
     model.recurrent_weights_[0][...] = big * np.eye(model.hidden_size)  # a huge recurrent gain
     model.input_weights_[0][...] = np.abs(model.input_weights_[0])  # every unit on for X >= 0
@@ -502,3 +504,14 @@ def test_predict_that_overflows_says_so(dtype):
     with pytest.raises(ValueError, match=rf"overflowed to inf or NaN for 3 of {N} samples"):
         model.predict(X_far)
     np.testing.assert_array_equal(X_far, X_before)
+
+
+def test_a_linear_path_on_unscaled_huge_inputs_says_so():
+    """An input of 1e150 through the linear path (the default): each Adam step
+    moves the output by ~learning_rate * 1e150, so the fit diverges, as a linear
+    model trained by Adam would, and says to scale the inputs."""
+    X = _set(_X3(), 1e150)
+    before = X.copy()
+    with pytest.raises(ValueError, match="diverged.*scale the inputs"):
+        RNNRegressor(**FAST).fit(X, _y())
+    np.testing.assert_array_equal(X, before)

@@ -343,7 +343,7 @@ def test_integer_sample_weight_equals_repeating_samples(cell, activation, hidden
         weighted = RNNRegressor(**params).fit(X, y, sample_weight=w.astype(float))
         repeated = RNNRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
         unweighted = RNNRegressor(**params).fit(X, y)
-    assert weighted.alpha == 3e-2  # the default
+    assert weighted.alpha == 0.3 and weighted.skip_connection  # the defaults
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-10)
     assert not np.allclose(weighted.predict(X), unweighted.predict(X))
 
@@ -376,7 +376,7 @@ def test_three_d_and_flat_inputs_are_the_same_model():
         m2 = RNNRegressor(max_iter=3, random_state=0, n_features_per_step=2).fit(X2, y)
     for m in (m2, m3):
         assert (m.n_features_in_, m.n_steps_, m.n_features_per_step_) == (8, 4, 2)
-        assert m.input_weights_[0].shape == (2, m.hidden_size)
+        assert m.input_weights_[0].shape == (2, 4 * m.hidden_size)  # the LSTM's 4 gates
     np.testing.assert_array_equal(m2._theta, m3._theta)
     np.testing.assert_array_equal(m2.predict(X2), m3.predict(X3))
     np.testing.assert_array_equal(m2.predict(X3), m2.predict(X2))  # either layout predicts
@@ -508,7 +508,7 @@ def test_pickle_round_trip_then_warm_start_continues_identically(cell):
 
 @pytest.mark.parametrize(
     "params",
-    [dict(), dict(n_layers=2, activation="relu", bptt_steps=3, shuffle=False),
+    [dict(), dict(cell="elman", n_layers=2, activation="relu", bptt_steps=3, shuffle=False),
      dict(alpha=1e-2, batch_size=7, solver="sgd", learning_rate_init=0.01),
      dict(cell="gru", n_layers=2, bptt_steps=3, shuffle=False),
      dict(cell="lstm", n_layers=2, alpha=1e-2, batch_size=7)],
@@ -605,7 +605,8 @@ def test_warm_start_and_partial_fit_refuse_another_network_shape(change):
     X, y = delayed_copy(n_samples=40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(max_iter=2, warm_start=True, random_state=0).fit(X, y)
+        model = RNNRegressor(cell="elman", max_iter=2, warm_start=True,
+                             random_state=0).fit(X, y)
     theta = model._theta.copy()
     model.set_params(**change)
     name = next(iter(change))

@@ -135,7 +135,10 @@ def test_fitted_regressor_exports_to_torch(n_layers, cell, activation, input_ndi
         X_fit, kwargs = X3, {}
     else:
         X_fit, kwargs = X3.reshape(len(X3), -1), {"n_features_per_step": n_features}
+    # without the linear path: this test loads torch's own RNN + Linear by hand
+    # (test_linear_path_exports_to_torch adds the path)
     model = RNNRegressor(cell=cell, hidden_size=5, n_layers=n_layers, activation=activation,
+                         skip_connection=False,
                          max_iter=20, batch_size=16, random_state=0, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,0 +1,212 @@
+"""The forecasting protocol shared by bench_forecast.py and select_forecast_defaults.py.
+
+Series (one-step-ahead, the target is the next row's value of one column):
+
+- ``clean_weather``: the tutorial's ``tmax_tomorrow`` from ``tmax, tmin, rain``, window 7;
+- ``seattle``: Seattle daily weather (vega_datasets), next day's ``temp_max`` from
+  ``temp_max, temp_min, precipitation, wind``, window 7;
+- ``sunspots``: yearly sunspots (statsmodels), next year's value, window 12;
+- ``us_gdp``: US real GDP (statsmodels macrodata), next quarter's ``realgdp`` from
+  ``realgdp, realcons, realinv``, window 8 (a trend: later folds lie above the
+  training range).
+
+Protocol (rolling origin): a fold fits on the first ``o`` of the rows and
+scores the next ``HORIZON`` (10 %) of them. Every model sees the same windows:
+``StandardScaler`` fitted on the fold's training rows, then ``SequenceWindower``;
+every scored row is predicted with its full window of earlier rows
+(``predict_with_history``). Test folds start at 55/65/75 % of the rows;
+the development folds, used to choose defaults, start at 35/40/45 % and end
+by 55 %, before the first test row.
+"""
+
+import io
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import Ridge
+from sklearn.metrics import mean_squared_error
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skrnn import RNNRegressor, SequenceWindower
+from skrnn._demo import predict_with_history
+from skrnn.datasets import load_weather
+
+TEST_ORIGINS = (0.55, 0.65, 0.75)
+DEV_ORIGINS = (0.35, 0.40, 0.45)
+HORIZON = 0.10
+SEEDS = (0, 1, 2)
+
+
+class Series:
+    """One forecasting problem: feature rows ``X``, next-step target ``y``."""
+
+    def __init__(self, name, X, y, window, persistence_column, description):
+        self.name, self.X, self.y, self.window = name, X, np.asarray(y, dtype=float), window
+        self.persistence_column = persistence_column
+        self.description = description
+
+    def folds(self, origins):
+        n = len(self.X)
+        return [(int(o * n), int((o + HORIZON) * n)) for o in origins]
+
+
+def _next(frame, column):
+    """``frame`` without its last row, and the next row's ``column`` as the target."""
+    y = frame[column].shift(-1).to_numpy()[:-1]
+    return frame.iloc[:-1], y
+
+
+def load_series(weather_csv=None):
+    """The four development series, in the order of the tables."""
+    weather = load_weather(weather_csv)
+    series = [Series("clean_weather", weather[["tmax", "tmin", "rain"]],
+                     weather["tmax_tomorrow"], 7, "tmax",
+                     "tutorial's weather, daily tmax (°F), 3 features")]
+
+    from vega_datasets import local_data
+
+    raw = pd.read_csv(io.BytesIO(local_data.seattle_weather.raw(use_local=True)))
+    seattle = raw[["temp_max", "temp_min", "precipitation", "wind"]].astype(float)
+    series.append(Series("seattle", *_next(seattle, "temp_max"), 7, "temp_max",
+                         "Seattle daily temp_max (°C), 4 features"))
+
+    from statsmodels.datasets import macrodata, sunspots
+
+    spots = sunspots.load_pandas().data[["SUNACTIVITY"]].astype(float)
+    series.append(Series("sunspots", *_next(spots, "SUNACTIVITY"), 12, "SUNACTIVITY",
+                         "yearly sunspot number, univariate"))
+    macro = macrodata.load_pandas().data[["realgdp", "realcons", "realinv"]].astype(float)
+    series.append(Series("us_gdp", *_next(macro, "realgdp"), 8, "realgdp",
+                         "US real GDP, quarterly, 3 features (trend)"))
+    return series
+
+
+# ------------------------------------------------------------------------ models
+
+def windowed(estimator, window, flatten):
+    return make_pipeline(StandardScaler(), SequenceWindower(window, flatten=flatten), estimator)
+
+
+def rnn(window, seed, **params):
+    return windowed(RNNRegressor(random_state=seed, **params), window, flatten=False)
+
+
+def ridge(window, seed):
+    return windowed(Ridge(), window, flatten=True)
+
+
+def hgb(window, seed):
+    return windowed(HistGradientBoostingRegressor(random_state=seed), window, flatten=True)
+
+
+def mlp(window, seed):
+    return windowed(TransformedTargetRegressor(
+        MLPRegressor(hidden_layer_sizes=(32,), max_iter=500, random_state=seed),
+        transformer=StandardScaler()), window, flatten=True)
+
+
+class TorchRecurrent(RegressorMixin, BaseEstimator):
+    """torch.nn.RNN/GRU/LSTM + Linear on the last step: Adam, clipping at 5, batch 64,
+    standardised target, early stopping on the chronological last 10 % of the
+    training windows (patience 10 epochs), best weights restored."""
+
+    def __init__(self, cell="RNN", hidden_size=16, learning_rate=3e-3, max_epochs=200,
+                 patience=10, random_state=0):
+        self.cell, self.hidden_size, self.learning_rate = cell, hidden_size, learning_rate
+        self.max_epochs, self.patience, self.random_state = max_epochs, patience, random_state
+
+    def fit(self, X, y):
+        import torch
+
+        torch.set_num_threads(1)  # as the NumPy models: one thread per job
+        torch.manual_seed(self.random_state)
+        X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+        self.mu_, self.sd_ = float(np.mean(y)), float(np.std(y)) or 1.0
+        y = torch.from_numpy(((np.asarray(y) - self.mu_) / self.sd_).astype(np.float32))[:, None]
+        n_val = max(1, int(np.ceil(0.1 * len(X))))
+        X_tr, y_tr, X_val, y_val = X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
+        self.rnn_ = getattr(torch.nn, self.cell)(X.shape[2], self.hidden_size, batch_first=True)
+        self.linear_ = torch.nn.Linear(self.hidden_size, 1)
+        params = list(self.rnn_.parameters()) + list(self.linear_.parameters())
+        opt = torch.optim.Adam(params, lr=self.learning_rate)
+        best, best_state, waited = np.inf, None, 0
+        for _ in range(self.max_epochs):
+            order = torch.randperm(len(X_tr))
+            for start in range(0, len(X_tr), 64):
+                idx = order[start : start + 64]
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(self._forward(X_tr[idx]), y_tr[idx])
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 5.0)
+                opt.step()
+            with torch.no_grad():
+                val = torch.nn.functional.mse_loss(self._forward(X_val), y_val).item()
+            if val < best:
+                best, waited = val, 0
+                best_state = [p.detach().clone() for p in params]
+            else:
+                waited += 1
+                if waited > self.patience:
+                    break
+        with torch.no_grad():
+            for p, b in zip(params, best_state):
+                p.copy_(b)
+        return self
+
+    def _forward(self, X):
+        out, _ = self.rnn_(X)
+        return self.linear_(out[:, -1])
+
+    def predict(self, X):
+        import torch
+
+        with torch.no_grad():
+            out = self._forward(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)))
+        return out.numpy().ravel() * self.sd_ + self.mu_
+
+
+def torch_model(cell):
+    def make(window, seed):
+        return windowed(TorchRecurrent(cell=cell, random_state=seed), window, flatten=False)
+    return make
+
+
+# ---------------------------------------------------------------------- scoring
+
+def fold_score(series, start, stop, make_model, seed):
+    """``(test MSE, fit seconds)`` of one model on one fold."""
+    if make_model == "persistence":
+        last = series.X[series.persistence_column].to_numpy()
+        return mean_squared_error(series.y[start:stop], last[start:stop]), 0.0
+    model = make_model(series.window, seed)
+    begin = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(series.X.iloc[:start], series.y[:start])
+    seconds = time.perf_counter() - begin
+    pred = predict_with_history(model, series.X, start, stop, series.window)
+    return mean_squared_error(series.y[start:stop], pred), seconds
+
+
+def run_jobs(jobs, n_jobs):
+    """Run ``fold_score`` jobs ``(series, start, stop, make_model, seed)`` in processes
+    with one BLAS thread each."""
+    from joblib import Parallel, delayed
+    from threadpoolctl import threadpool_limits
+
+    def one(*args):
+        with threadpool_limits(1):
+            return fold_score(*args)
+
+    return Parallel(n_jobs=n_jobs)(delayed(one)(*job) for job in jobs)
+
+
+def geometric_mean(values):
+    return float(np.exp(np.mean(np.log(values))))

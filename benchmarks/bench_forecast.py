@@ -1,0 +1,142 @@
+"""One-step-ahead forecasts on four real series: every model against Ridge.
+
+    python benchmarks/bench_forecast.py [--csv path/to/clean_weather.csv] [--n-jobs 2] [--plot]
+
+Series and protocol: ``benchmarks/_forecast.py`` (clean_weather, Seattle
+weather, yearly sunspots, US real GDP; StandardScaler and SequenceWindower
+fitted on each fold's training rows, the same windows for every model). Test
+folds: fit on the first 55/65/75 % of the rows, score the next 10 %; seeds
+0-2 for the models that draw random numbers. The defaults of RNNRegressor were
+chosen on earlier folds of the same series (select_forecast_defaults.py).
+
+For each model and series: test MSE divided by Ridge's on the same fold, the
+median over folds x seeds and its range; the geometric mean of the medians over
+the series; the median fit seconds (each job single-threaded, ``--n-jobs``
+jobs at once). Results go to ``benchmarks/results/forecast.json``; ``--plot``
+draws ``docs/_static/forecast.png``.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from _common import RESULTS, machine_info, write_results
+from _forecast import (SEEDS, TEST_ORIGINS, geometric_mean, hgb, load_series, mlp, ridge,
+                       rnn, run_jobs, torch_model)
+
+
+def rnn_cell(cell):
+    def make(window, seed):
+        return rnn(window, seed, cell=cell)
+    return make
+
+
+def rnn_defaults(window, seed):
+    return rnn(window, seed)
+
+
+def models():
+    """name -> (factory or "persistence", uses seeds)."""
+    table = {
+        "persistence": ("persistence", False),
+        "Ridge": (ridge, False),
+        "HistGradientBoosting": (hgb, False),
+        "MLPRegressor(32)": (mlp, True),
+        "RNNRegressor (defaults)": (rnn_defaults, True),
+        "RNNRegressor(cell='elman')": (rnn_cell("elman"), True),
+        "RNNRegressor(cell='gru')": (rnn_cell("gru"), True),
+        "RNNRegressor(cell='lstm')": (rnn_cell("lstm"), True),
+    }
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("(torch not installed: no torch rows)")
+        return table
+    for cell in ("RNN", "GRU", "LSTM"):
+        table[f"torch nn.{cell}(16)"] = (torch_model(cell), True)
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--csv", help="clean_weather.csv (else $SKRNN_WEATHER_CSV or the cache)")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--plot", action="store_true")
+    args = parser.parse_args()
+    begin = time.perf_counter()
+    series = load_series(args.csv)
+    table = models()
+    jobs, keys = [], []
+    for s in series:
+        for f, (a, b) in enumerate(s.folds(TEST_ORIGINS)):
+            for name, (factory, seeded) in table.items():
+                for seed in (SEEDS if seeded else SEEDS[:1]):
+                    jobs.append((s, a, b, factory, seed))
+                    keys.append((s.name, name, f, seed))
+    results = dict(zip(keys, run_jobs(jobs, args.n_jobs)))
+    rows = []
+    for s in series:
+        n_folds = len(TEST_ORIGINS)
+        ridge_mse = [results[s.name, "Ridge", f, SEEDS[0]][0] for f in range(n_folds)]
+        for name, (_, seeded) in table.items():
+            ratios, seconds = [], []
+            for f in range(n_folds):
+                for seed in (SEEDS if seeded else SEEDS[:1]):
+                    mse, sec = results[s.name, name, f, seed]
+                    ratios.append(mse / ridge_mse[f])
+                    seconds.append(sec)
+            rows.append(dict(series=s.name, model=name, median_ratio=float(np.median(ratios)),
+                             min_ratio=float(np.min(ratios)), max_ratio=float(np.max(ratios)),
+                             ratios=ratios, fit_seconds_median=float(np.median(seconds)),
+                             ridge_mse=ridge_mse))
+    names = [s.name for s in series]
+    summary = {}
+    print("| model | " + " | ".join(names) + " | geometric mean | median fit s |")
+    print("|---|" + "---:|" * (len(names) + 2))
+    for name in table:
+        mine = [r for r in rows if r["model"] == name]
+        geo = geometric_mean([r["median_ratio"] for r in mine])
+        secs = float(np.median([r["fit_seconds_median"] for r in mine]))
+        summary[name] = dict(geometric_mean=geo, median_fit_seconds=secs,
+                             max_fit_seconds=max(r["fit_seconds_median"] for r in mine))
+        cells = " | ".join(f"{r['median_ratio']:.3f} ({r['min_ratio']:.2f}-{r['max_ratio']:.2f})"
+                           for r in mine)
+        print(f"| {name} | {cells} | **{geo:.3f}** | {secs:.2f} |", flush=True)
+    seconds = time.perf_counter() - begin
+    print(f"\n{len(jobs)} fits in {seconds:.0f} s with {args.n_jobs} jobs")
+    write_results("forecast", dict(machine=machine_info(), series=names,
+                                   folds={s.name: s.folds(TEST_ORIGINS) for s in series},
+                                   seeds=list(SEEDS), rows=rows, summary=summary,
+                                   seconds=seconds))
+    if args.plot:
+        plot(rows, names, list(table))
+
+
+def plot(rows, names, model_names):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / len(model_names)
+    for k, name in enumerate(model_names):
+        vals = [next(r["median_ratio"] for r in rows if r["series"] == s and r["model"] == name)
+                for s in names]
+        ax.bar(np.arange(len(names)) + k * width, vals, width, label=name)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names)
+    ax.set_ylabel("test MSE / Ridge's (median of folds x seeds)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    out = Path(__file__).resolve().parent.parent / "docs" / "_static" / "forecast.png"
+    out.parent.mkdir(exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print(f"figure written to {out.relative_to(out.parents[2])}")
+
+
+if __name__ == "__main__":
+    main()
