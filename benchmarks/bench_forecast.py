@@ -13,12 +13,11 @@ For each model and series: test MSE divided by Ridge's on the same fold, the
 median over folds x seeds and its range; the geometric mean of the medians over
 the series; the median fit seconds (each job single-threaded, ``--n-jobs``
 jobs at once). Results go to ``benchmarks/results/forecast.json``; ``--plot``
-draws ``docs/_static/forecast.png``.
+draws ``benchmarks/results/forecast.png`` (``--replot`` redraws it from the json).
 """
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -64,7 +63,14 @@ def main():
     parser.add_argument("--csv", help="clean_weather.csv (else $SKRNN_WEATHER_CSV or the cache)")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--plot", action="store_true")
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the figure from results/forecast.json")
     args = parser.parse_args()
+    if args.replot:
+        import json
+
+        data = json.loads((RESULTS / "forecast.json").read_text())
+        return plot(data["rows"], data["series"], list(data["summary"]))
     begin = time.perf_counter()
     series = load_series(args.csv)
     table = models()
@@ -122,20 +128,21 @@ def plot(rows, names, model_names):
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     width = 0.8 / len(model_names)
+    colors = plt.get_cmap("tab20").colors
     for k, name in enumerate(model_names):
         vals = [next(r["median_ratio"] for r in rows if r["series"] == s and r["model"] == name)
                 for s in names]
-        ax.bar(np.arange(len(names)) + k * width, vals, width, label=name)
+        ax.bar(np.arange(len(names)) + k * width, vals, width, label=name,
+               color=colors[k % len(colors)])
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names)
     ax.set_ylabel("test MSE / Ridge's (median of folds x seeds)")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    out = Path(__file__).resolve().parent.parent / "docs" / "_static" / "forecast.png"
-    out.parent.mkdir(exist_ok=True)
-    fig.savefig(out, dpi=110)
-    print(f"figure written to {out.relative_to(out.parents[2])}")
+    RESULTS.mkdir(exist_ok=True)
+    fig.savefig(RESULTS / "forecast.png", dpi=110)
+    print("figure written to benchmarks/results/forecast.png")
 
 
 if __name__ == "__main__":

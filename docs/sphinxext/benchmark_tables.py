@@ -140,6 +140,66 @@ def defaults_section(data):
     return "\n".join(out)
 
 
+def forecast_defaults_section(data):
+    command = "python benchmarks/select_forecast_defaults.py --csv path/to/clean_weather.csv"
+    out = [section("How the forecasting defaults were chosen")]
+    if data is None:
+        return "\n".join(out + [missing("forecast_defaults", command)])
+    names = data["series"]
+    chosen = ", ".join(f"{k}={v!r}" for k, v in data["chosen"].items()
+                       if data["start"].get(k) != v)
+    start = ", ".join(f"{k}={v!r}" for k, v in data["start"].items())
+    out.append(
+        "``RNNRegressor``'s defaults, chosen across the four development series on folds "
+        "that end before the first test row (fit on the first 35/40/45 % of the rows, "
+        f"score the next 10 %; seeds {data['seeds'][0]}–{data['seeds'][-1]}). Each figure "
+        "is the candidate's mean MSE over folds x seeds divided by Ridge's; *score* is "
+        "their geometric mean over the series. Stage 1 compares the cells with and "
+        "without the linear path; stage 2 changes one setting of the best of stage 1, and "
+        "passes if its paired log-ratio to it (36 fits) is below minus two standard "
+        "errors; stage 3 combines the passing changes (the rule is in the script's "
+        "docstring, written before the first run). "
+        f"Chosen: ``{chosen}`` (the start was ``{start}``).\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = []
+    for r in data["rows"]:
+        passes = "" if "passes" not in r else (
+            f"{r['log_diff']:+.3f} ± {r['two_se']:.3f} " + ("yes" if r["passes"] else "no"))
+        rows.append((str(r["stage"]), r["candidate"],
+                     *(f"{r['ratios'][n]:.3f}" for n in names), f"{r['score']:.3f}", passes))
+    out.append(table(("stage", "candidate", *names, "score", "log-ratio ± 2 SE, passes"),
+                     rows))
+    return "\n".join(out)
+
+
+def forecast_section(data):
+    command = "python benchmarks/bench_forecast.py --csv path/to/clean_weather.csv --plot"
+    out = [section("Forecasting four real series")]
+    if data is None:
+        return "\n".join(out + [missing("forecast", command)])
+    names = data["series"]
+    out.append(
+        "One-step-ahead test MSE divided by Ridge's on the same fold (Ridge on the "
+        "flattened window), median over 3 test folds x seeds "
+        f"{data['seeds'][0]}–{data['seeds'][-1]} with the range in brackets; the test "
+        "folds fit on the first 55/65/75 % of the rows and score the next 10 %. Every model "
+        "sees the same windows (StandardScaler fitted on the fold's training rows, then "
+        "SequenceWindower). *fit s* is the median fit time, each job on one thread.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = []
+    for model, summary in data["summary"].items():
+        cells = []
+        for n in names:
+            r = next(r for r in data["rows"] if r["series"] == n and r["model"] == model)
+            cells.append(f"{r['median_ratio']:.3f} ({r['min_ratio']:.2f}–{r['max_ratio']:.2f})")
+        rows.append((model, *cells, f"{summary['geometric_mean']:.3f}",
+                     f"{summary['median_fit_seconds']:.2f}"))
+    out.append(table(("model", *names, "geometric mean", "fit s"), rows))
+    return "\n".join(out)
+
+
 # skrnn's cell -> the torch module it is timed against (the same equations)
 TORCH_MODULES = {"elman": "torch.nn.RNN", "gru": "torch.nn.GRU", "lstm": "torch.nn.LSTM"}
 
@@ -295,6 +355,12 @@ def render(results=RESULTS):
     sections = [
         accuracy_section(load(results, "accuracy")),
         defaults_section(load(results, "defaults")),
+        forecast_section(load(results, "forecast")),
+        figure(results, "forecast",
+               "Test MSE over Ridge's per series and model",
+               "Test MSE divided by Ridge's, median over folds and seeds, per series (log "
+               "scale; below 1: ahead of Ridge).", "100%"),
+        forecast_defaults_section(load(results, "forecast_defaults")),
         speed_section(load(results, "speed")),
         figure(results, "speed",
                "Throughput of skrnn over its torch counterpart by cell and network size, "
