@@ -140,7 +140,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``W_hy``, in the units of ``y``.
     output_bias_ : ndarray of shape (n_outputs,)
         ``b_y``, in the units of ``y``.
-    skip_weights_ : ndarray of shape (n_steps_ * n_features_per_step_, n_outputs)
+    skip_weights_ : ndarray of shape (`n_steps_` * `n_features_per_step_`, n_outputs)
         ``W_xy``, the linear path, in the units of ``y``; row
         ``t * n_features_per_step_ + j`` weighs feature ``j`` at step ``t``,
         the column order of the time-major flattened 2-D input. Only with
