@@ -45,12 +45,17 @@ SEEDS = (0, 1, 2)
 
 
 class Series:
-    """One forecasting problem: feature rows ``X``, next-step target ``y``."""
+    """One forecasting problem: feature rows ``X``, next-step target ``y``.
 
-    def __init__(self, name, X, y, window, persistence_column, description):
+    ``persistence_column`` is the column whose next value ``y`` is (the
+    univariate series of the classical forecasters); ``period`` its seasonal
+    period in rows, or None.
+    """
+
+    def __init__(self, name, X, y, window, persistence_column, description, period=None):
         self.name, self.X, self.y, self.window = name, X, np.asarray(y, dtype=float), window
         self.persistence_column = persistence_column
-        self.description = description
+        self.description, self.period = description, period
 
     def folds(self, origins):
         n = len(self.X)
@@ -68,14 +73,14 @@ def load_series(weather_csv=None):
     weather = load_weather(weather_csv)
     series = [Series("clean_weather", weather[["tmax", "tmin", "rain"]],
                      weather["tmax_tomorrow"], 7, "tmax",
-                     "tutorial's weather, daily tmax (°F), 3 features")]
+                     "tutorial's weather, daily tmax (°F), 3 features", period=365)]
 
     from vega_datasets import local_data
 
     raw = pd.read_csv(io.BytesIO(local_data.seattle_weather.raw(use_local=True)))
     seattle = raw[["temp_max", "temp_min", "precipitation", "wind"]].astype(float)
     series.append(Series("seattle", *_next(seattle, "temp_max"), 7, "temp_max",
-                         "Seattle daily temp_max (°C), 4 features"))
+                         "Seattle daily temp_max (°C), 4 features", period=365))
 
     from statsmodels.datasets import macrodata, sunspots
 
@@ -180,11 +185,37 @@ def torch_model(cell):
 
 # ---------------------------------------------------------------------- scoring
 
+CLASSICAL = ("seasonal naive", "ETS", "ARIMA")
+
+
+def classical(series, start, stop, name):
+    """Forecasts of rows ``start:stop`` by a univariate classical model (or None if it
+    does not apply to the series), and what was chosen (ARIMA's order)."""
+    import _classical
+
+    x = series.X[series.persistence_column].to_numpy()
+    if name == "seasonal naive":
+        if series.period is None:
+            return None, None
+        return _classical.seasonal_naive(x, start, stop, series.period), None
+    if name == "ETS":
+        return _classical.ets(x, start, stop, series.period), None
+    return _classical.arima(x, start, stop)
+
+
 def fold_score(series, start, stop, make_model, seed):
-    """``(test MSE, fit seconds)`` of one model on one fold."""
+    """``(test MSE, fit seconds, detail)`` of one model on one fold; MSE None where
+    the model does not apply."""
     if make_model == "persistence":
         last = series.X[series.persistence_column].to_numpy()
-        return mean_squared_error(series.y[start:stop], last[start:stop]), 0.0
+        return mean_squared_error(series.y[start:stop], last[start:stop]), 0.0, None
+    if make_model in CLASSICAL:
+        begin = time.perf_counter()
+        pred, detail = classical(series, start, stop, make_model)
+        seconds = time.perf_counter() - begin
+        if pred is None:
+            return None, None, None
+        return mean_squared_error(series.y[start:stop], pred), seconds, detail
     model = make_model(series.window, seed)
     begin = time.perf_counter()
     with warnings.catch_warnings():
@@ -192,7 +223,7 @@ def fold_score(series, start, stop, make_model, seed):
         model.fit(series.X.iloc[:start], series.y[:start])
     seconds = time.perf_counter() - begin
     pred = predict_with_history(model, series.X, start, stop, series.window)
-    return mean_squared_error(series.y[start:stop], pred), seconds
+    return mean_squared_error(series.y[start:stop], pred), seconds, None
 
 
 def run_jobs(jobs, n_jobs):

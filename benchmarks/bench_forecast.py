@@ -4,7 +4,12 @@
 
 Series and protocol: ``benchmarks/_forecast.py`` (clean_weather, Seattle
 weather, yearly sunspots, US real GDP; StandardScaler and SequenceWindower
-fitted on each fold's training rows, the same windows for every model). Test
+fitted on each fold's training rows, the same windows for every window model).
+The classical forecasters (``benchmarks/_classical.py``: seasonal naive where
+the series has a season, statsmodels ETS with a damped additive trend and
+additive seasonality where two seasons fit, ARIMA with its order chosen by AIC
+on the training part) are univariate, on the column whose next value is the
+target, and forecast one step ahead with the parameters of the training fit. Test
 folds: fit on the first 55/65/75 % of the rows, score the next 10 %; seeds
 0-2 for the models that draw random numbers. The defaults of RNNRegressor were
 chosen on earlier folds of the same series (select_forecast_defaults.py).
@@ -40,6 +45,9 @@ def models():
     """name -> (factory or "persistence", uses seeds)."""
     table = {
         "persistence": ("persistence", False),
+        "seasonal naive": ("seasonal naive", False),
+        "ETS": ("ETS", False),
+        "ARIMA": ("ARIMA", False),
         "Ridge": (ridge, False),
         "HistGradientBoosting": (hgb, False),
         "MLPRegressor(32)": (mlp, True),
@@ -81,35 +89,50 @@ def main():
                 for seed in (SEEDS if seeded else SEEDS[:1]):
                     jobs.append((s, a, b, factory, seed))
                     keys.append((s.name, name, f, seed))
-    results = dict(zip(keys, run_jobs(jobs, args.n_jobs)))
+    # largest jobs first (ARIMA's order search on the long series), so that the two
+    # workers finish together
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i][3] != "ARIMA", -len(jobs[i][0].X)))
+    scores = run_jobs([jobs[i] for i in order], args.n_jobs)
+    results = {keys[i]: score for i, score in zip(order, scores)}
     rows = []
     for s in series:
         n_folds = len(TEST_ORIGINS)
         ridge_mse = [results[s.name, "Ridge", f, SEEDS[0]][0] for f in range(n_folds)]
         for name, (_, seeded) in table.items():
-            ratios, seconds = [], []
+            ratios, seconds, details = [], [], []
             for f in range(n_folds):
                 for seed in (SEEDS if seeded else SEEDS[:1]):
-                    mse, sec = results[s.name, name, f, seed]
-                    ratios.append(mse / ridge_mse[f])
-                    seconds.append(sec)
-            rows.append(dict(series=s.name, model=name, median_ratio=float(np.median(ratios)),
-                             min_ratio=float(np.min(ratios)), max_ratio=float(np.max(ratios)),
-                             ratios=ratios, fit_seconds_median=float(np.median(seconds)),
-                             ridge_mse=ridge_mse))
+                    mse, sec, detail = results[s.name, name, f, seed]
+                    if mse is not None:
+                        ratios.append(mse / ridge_mse[f])
+                        seconds.append(sec)
+                        details.append(detail)
+            if not ratios:  # the model does not apply (seasonal naive without a season)
+                continue
+            row = dict(series=s.name, model=name, median_ratio=float(np.median(ratios)),
+                       min_ratio=float(np.min(ratios)), max_ratio=float(np.max(ratios)),
+                       ratios=ratios, fit_seconds_median=float(np.median(seconds)),
+                       ridge_mse=ridge_mse)
+            if any(d is not None for d in details):
+                row["chosen"] = [list(d) for d in details]  # ARIMA's order per fold
+            rows.append(row)
     names = [s.name for s in series]
     summary = {}
     print("| model | " + " | ".join(names) + " | geometric mean | median fit s |")
     print("|---|" + "---:|" * (len(names) + 2))
     for name in table:
-        mine = [r for r in rows if r["model"] == name]
-        geo = geometric_mean([r["median_ratio"] for r in mine])
-        secs = float(np.median([r["fit_seconds_median"] for r in mine]))
+        mine = {r["series"]: r for r in rows if r["model"] == name}
+        # a geometric mean only over every series
+        geo = (geometric_mean([r["median_ratio"] for r in mine.values()])
+               if len(mine) == len(names) else None)
+        secs = float(np.median([r["fit_seconds_median"] for r in mine.values()]))
         summary[name] = dict(geometric_mean=geo, median_fit_seconds=secs,
-                             max_fit_seconds=max(r["fit_seconds_median"] for r in mine))
-        cells = " | ".join(f"{r['median_ratio']:.3f} ({r['min_ratio']:.2f}-{r['max_ratio']:.2f})"
-                           for r in mine)
-        print(f"| {name} | {cells} | **{geo:.3f}** | {secs:.2f} |", flush=True)
+                             max_fit_seconds=max(r["fit_seconds_median"] for r in mine.values()))
+        cells = " | ".join(
+            f"{mine[n]['median_ratio']:.3f} ({mine[n]['min_ratio']:.2f}-{mine[n]['max_ratio']:.2f})"
+            if n in mine else "—" for n in names)
+        geo_text = "—" if geo is None else f"**{geo:.3f}**"
+        print(f"| {name} | {cells} | {geo_text} | {secs:.2f} |", flush=True)
     seconds = time.perf_counter() - begin
     print(f"\n{len(jobs)} fits in {seconds:.0f} s with {args.n_jobs} jobs")
     write_results("forecast", dict(machine=machine_info(), series=names,
@@ -130,8 +153,8 @@ def plot(rows, names, model_names):
     width = 0.8 / len(model_names)
     colors = plt.get_cmap("tab20").colors
     for k, name in enumerate(model_names):
-        vals = [next(r["median_ratio"] for r in rows if r["series"] == s and r["model"] == name)
-                for s in names]
+        vals = [next((r["median_ratio"] for r in rows
+                      if r["series"] == s and r["model"] == name), np.nan) for s in names]
         ax.bar(np.arange(len(names)) + k * width, vals, width, label=name,
                color=colors[k % len(colors)])
     ax.axhline(1.0, color="k", lw=0.8)

@@ -90,7 +90,7 @@ class Evaluator:
         out = {name: np.empty((len(self.series), len(DEV_ORIGINS), len(SEEDS)))
                for name, _ in named_models}
         secs = {name: [] for name, _ in named_models}
-        for (name, i, f, k), (mse, sec) in zip(keys, run_jobs(jobs, self.n_jobs)):
+        for (name, i, f, k), (mse, sec, _) in zip(keys, run_jobs(jobs, self.n_jobs)):
             out[name][i, f, k] = mse
             secs[name].append(sec)
         self.seconds.update({n: float(np.median(v)) for n, v in secs.items()})

@@ -185,16 +185,22 @@ def forecast_section(data):
         f"{data['seeds'][0]}–{data['seeds'][-1]} with the range in brackets; the test "
         "folds fit on the first 55/65/75 % of the rows and score the next 10 %. Every model "
         "sees the same windows (StandardScaler fitted on the fold's training rows, then "
-        "SequenceWindower). *fit s* is the median fit time, each job on one thread.\n"
+        "SequenceWindower); the classical forecasters (seasonal naive, ETS, ARIMA) are "
+        "univariate, fitted on the training part, then forecast one step ahead with "
+        "those parameters; — where a model does not apply (no season). *fit s* is the "
+        "median fit time, each job on one thread.\n"
     )
     out.append(machine_text(data["machine"], command))
     rows = []
     for model, summary in data["summary"].items():
         cells = []
         for n in names:
-            r = next(r for r in data["rows"] if r["series"] == n and r["model"] == model)
-            cells.append(f"{r['median_ratio']:.3f} ({r['min_ratio']:.2f}–{r['max_ratio']:.2f})")
-        rows.append((model, *cells, f"{summary['geometric_mean']:.3f}",
+            r = next((r for r in data["rows"] if r["series"] == n and r["model"] == model),
+                     None)
+            cells.append("—" if r is None else
+                         f"{r['median_ratio']:.3f} ({r['min_ratio']:.2f}–{r['max_ratio']:.2f})")
+        geo = summary["geometric_mean"]
+        rows.append((model, *cells, "—" if geo is None else f"{geo:.3f}",
                      f"{summary['median_fit_seconds']:.2f}"))
     out.append(table(("model", *names, "geometric mean", "fit s"), rows))
     return "\n".join(out)
