@@ -6,6 +6,7 @@ targets, which loss trains the raw output, how the validation part is scored
 and how the read-out is published; everything else is here.
 """
 
+import copy
 import math
 import time
 import warnings
@@ -13,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -35,12 +37,19 @@ _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 _PREDICT_CHUNK = 256
 
 
-class BaseRNN(BaseEstimator):
+class BaseRNN(CallbackSupportMixin, BaseEstimator):
     """Base of the recurrent estimators. Not for direct use.
 
     Heads implement ``_prepare_targets``, ``_validation_score``,
     ``_output_layer`` and set ``_loss`` and ``_baseline_loss``; they may
     override ``_validation_split`` and set ``_monitor_validation_loss``.
+
+    Callbacks (scikit-learn's ``sklearn.callback``, set with ``set_callbacks``):
+    ``fit`` and ``partial_fit`` are the root task, each epoch a sub-task named
+    "epoch"; every hook gets the training ``X`` and ``y`` as the user gave them,
+    ``sample_weight`` as metadata and, at an epoch's end, a fitted copy with
+    that epoch's weights. A callback returning True at an epoch's end stops
+    training there, as the ``tol`` rule would.
     """
 
     _parameter_constraints = {
@@ -279,6 +288,7 @@ class BaseRNN(BaseEstimator):
     # ------------------------------------------------------------------ training
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        given = (X, y, None if sample_weight is None else {"sample_weight": sample_weight})
         self._check_cell_parameters()
         fitted = hasattr(self, "_theta")
         first_pass = not fitted or (not self.warm_start and not incremental)
@@ -332,10 +342,17 @@ class BaseRNN(BaseEstimator):
             self.best_loss_ = np.inf  # a warm start that turned early stopping off
 
         n_epochs = 1 if incremental else self.max_iter
-        self._best_theta = self._theta.copy()
+        self._best_theta, self._best_epoch = self._theta.copy(), self.n_iter_
+        # the callbacks' root task: the whole fit, one sub-task per epoch
+        context = self._init_callback_context(
+            task_name="partial_fit" if incremental else "fit", max_subtasks=n_epochs
+        )
+        hooks = dict(X=given[0], y=given[1], metadata=given[2])
+        context.call_on_fit_task_begin(estimator=self, **hooks)
+        reason = "interrupted"
         try:
-            self._train(X_tm, target, None if uniform_weights else sample_weight, val,
-                        n_epochs, incremental)
+            reason = self._train(X_tm, target, None if uniform_weights else sample_weight, val,
+                                 n_epochs, incremental, context, hooks)
         except KeyboardInterrupt:
             warnings.warn(
                 "Training interrupted by the user; keeping the best weights so far.",
@@ -345,12 +362,25 @@ class BaseRNN(BaseEstimator):
         if use_validation:
             self._theta[...] = self._best_theta  # restore the best validation weights
         self._set_public_attributes()
+        if self.verbose:
+            print(self._stop_message(reason, use_validation))
+        context.call_on_fit_task_end(estimator=self, **hooks,
+                                     reconstruction_attributes=self._reconstruction_attributes)
         return self
 
-    def _train(self, X_tm, target, sample_weight, val, n_epochs, incremental):
-        """Run up to ``n_epochs`` epochs, with the stopping rules."""
+    def _train(self, X_tm, target, sample_weight, val, n_epochs, incremental, context, hooks):
+        """Run up to ``n_epochs`` epochs, with the stopping rules; returns why it ended:
+        "tol", "callback", "max_iter" or "partial_fit" (one epoch).
+
+        Each epoch is a sub-task of ``context`` for the callbacks; ``hooks`` are the
+        keyword arguments of their hooks (the user's ``X``, ``y`` and metadata).
+        """
         start_time = time.perf_counter()
         for _ in range(n_epochs):
+            epoch = context.subcontext(task_name="epoch")
+            epoch.call_on_fit_task_begin(
+                estimator=self, **hooks, reconstruction_attributes=self._reconstruction_attributes
+            )
             loss, grad_norm = self._run_epoch(X_tm, target, sample_weight)
             self.n_iter_ += 1
             self.t_ += X_tm.shape[1]
@@ -367,14 +397,42 @@ class BaseRNN(BaseEstimator):
                     f"Epoch {self.n_iter_}: loss = {loss:.6f}{val_text}, "
                     f"{time.perf_counter() - start_time:.2f} s"
                 )
-            if self._update_no_improvement_count(val is not None) and not incremental:
-                return
-        if not incremental:
-            warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
-                "and the optimization has not converged yet.",
-                ConvergenceWarning,
+            converged = self._update_no_improvement_count(val is not None)
+            stop = epoch.call_on_fit_task_end(
+                estimator=self, **hooks, reconstruction_attributes=self._reconstruction_attributes
             )
+            if incremental:
+                continue  # partial_fit runs its one epoch whatever the rules say
+            if converged:
+                return "tol"
+            if stop:
+                return "callback"
+        if incremental:
+            return "partial_fit"
+        warnings.warn(
+            f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached "
+            "and the optimization has not converged yet.",
+            ConvergenceWarning,
+        )
+        return "max_iter"
+
+    def _stop_message(self, reason, use_validation):
+        """Why training ended, for ``verbose``."""
+        epochs = f"after epoch {self.n_iter_}"
+        restored = (f"; restored the weights of epoch {self._best_epoch}, the best on the "
+                    "validation part" if use_validation else "")
+        monitored = ("validation loss" if self._monitor_validation_loss else
+                     "validation score") if use_validation else "training loss"
+        return {
+            "tol": f"Stopped {epochs}: the {monitored} did not improve by at least "
+                   f"tol={self.tol:g} for {self.n_iter_no_change} epochs{restored}.",
+            "callback": f"Stopped {epochs}: a callback asked to stop{restored}.",
+            "max_iter": f"Stopped {epochs}: max_iter={self.max_iter} reached without "
+                        f"converging{restored}.",
+            "partial_fit": f"partial_fit ran epoch {self.n_iter_}.",
+            "interrupted": f"Interrupted in epoch {self.n_iter_ + 1}; kept the best weights "
+                           "so far.",
+        }[reason]
 
     def _check_same_network(self):
         """A warm start or partial_fit must not change the shape of the network."""
@@ -403,6 +461,8 @@ class BaseRNN(BaseEstimator):
         )
         self._theta = np.zeros(self._layout.size, dtype=dtype)
         self._params = self._layout.params(self._theta)
+        if not self._layout.skip_steps:  # a refit without the linear path
+            self.__dict__.pop("skip_weights_", None)
         _network.initialize(self._params, self._rng)
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_, self.grad_norm_curve_ = [], []
@@ -563,6 +623,7 @@ class BaseRNN(BaseEstimator):
                 self._best_monitored = score
                 self.best_validation_score_ = self.validation_scores_[-1]
                 self._best_theta[...] = self._theta
+                self._best_epoch = self.n_iter_
         else:
             if self.loss_ > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
@@ -571,20 +632,47 @@ class BaseRNN(BaseEstimator):
             if self.loss_ < self.best_loss_:
                 self.best_loss_ = self.loss_
                 self._best_theta[...] = self._theta
+                self._best_epoch = self.n_iter_
         return self._no_improvement_count > self.n_iter_no_change
 
-    def _set_public_attributes(self):
-        p = self._params
-        self.input_weights_ = list(p.W_xh)  # views: the optimizer updates them
-        self.recurrent_weights_ = list(p.W_hh)
-        self.hidden_biases_ = list(p.b_h)
+    def _public_attributes(self, p):
+        """The public fitted weights of the network ``p`` (views of its flat vector)."""
         has_b_hn = "b_hn" in self._layout.extra_names()
-        self.recurrent_biases_ = [layer.b_hn for layer in p.layers] if has_b_hn else None
-        self.output_weights_, self.output_bias_ = self._output_layer(p.W_hy, p.b_y)
+        attributes = dict(
+            input_weights_=list(p.W_xh),
+            recurrent_weights_=list(p.W_hh),
+            hidden_biases_=list(p.b_h),
+            recurrent_biases_=[layer.b_hn for layer in p.layers] if has_b_hn else None,
+        )
+        attributes["output_weights_"], attributes["output_bias_"] = self._output_layer(
+            p.W_hy, p.b_y
+        )
         if p.W_xy is not None:  # the linear path, in the units of the read-out
-            self.skip_weights_ = self._output_layer(p.W_xy, np.zeros_like(p.b_y))[0]
-        else:  # a refit without it
+            attributes["skip_weights_"] = self._output_layer(p.W_xy, np.zeros_like(p.b_y))[0]
+        return attributes
+
+    def _set_public_attributes(self):
+        # views of _theta: the optimizer updates them
+        vars(self).update(self._public_attributes(self._params))
+        if self._params.W_xy is None:  # a refit without the linear path
             self.__dict__.pop("skip_weights_", None)
+
+    def _reconstruction_attributes(self):
+        """What makes a copy of the estimator predict with the current weights, for the
+        callbacks' ``fitted_estimator``: the weights and the state that training
+        changes in place, copied, so that the copy never changes afterwards."""
+        theta = self._theta.copy()
+        params = self._layout.params(theta)
+        attributes = dict(
+            _theta=theta, _params=params, **self._public_attributes(params),
+            _best_theta=self._best_theta.copy(),
+            _optimizer=copy.deepcopy(self._optimizer), _rng=copy.deepcopy(self._rng),
+        )
+        for name in ("loss_curve_", "grad_norm_curve_", "validation_loss_curve_",
+                     "validation_scores_"):
+            value = getattr(self, name, None)
+            attributes[name] = None if value is None else list(value)
+        return attributes
 
     # ------------------------------------------------------------------ pickling
 

@@ -295,6 +295,17 @@ def format_table(rows, unit=None):
 # ------------------------------------------------------------------------- run
 
 
+def _progress_bar():
+    """scikit-learn's ProgressBar if ``rich`` (which draws it) is installed, else None."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return None
+    from sklearn.callback import ProgressBar
+
+    return ProgressBar()
+
+
 def run(data, window_length=7, seeds=(0,), verbose=True, plot=None, out=None, source=None):
     """Fit and score every model; returns the rows of the result table.
 
@@ -356,13 +367,18 @@ def run(data, window_length=7, seeds=(0,), verbose=True, plot=None, out=None, so
         if verbose:
             _say(f"Fitting {label}...", out)
         evaluate(label, baselines[key], fit(baselines[key]))
+    progress_bar = _progress_bar() if verbose and out is sys.stdout else None
     for seed in seeds:
         label = f"RNNRegressor (seed {seed})"
-        model = make_models(window_length, seed, verbose)["RNNRegressor"]
-        if verbose:
+        model = make_models(window_length, seed, verbose and progress_bar is None)["RNNRegressor"]
+        if progress_bar is not None:  # scikit-learn's ProgressBar, set on the pipeline
+            model.set_callbacks(progress_bar)
+            _say(f"Fitting {label}, a progress bar of the pipeline's steps and of the "
+                 "RNN's epochs:", out)
+        elif verbose:
             _say(f"Fitting {label}, one line per epoch (loss: ½ × MSE of the "
                  "standardised target, no unit):", out)
-            out.flush()
+        out.flush()
         evaluate(label, model, fit(model))
         rnn_runs.append(model)
         _say(describe_stop(label, model[-1], a), out)
@@ -530,7 +546,8 @@ def build_parser():
                       help="write the loss curves and the test predictions to this "
                            "PNG file (needs matplotlib; checked before fitting)")
     demo.add_argument("--quiet", action="store_true",
-                      help="do not print the per-epoch progress of the RNN")
+                      help="do not show the RNN's progress (a progress bar of its epochs "
+                           "when rich is installed, else one line per epoch)")
     parser.demo_parser = demo
     return parser
 

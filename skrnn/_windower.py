@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
@@ -28,7 +29,7 @@ def window_rows(rows, window_length, flatten=False):
     return out if flatten else out.reshape(out.shape[0], window_length, n_features)
 
 
-class SequenceWindower(TransformerMixin, BaseEstimator):
+class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
     """Turn each row of a time series into the window of rows that ends at it.
 
     Row ``i`` of the output is the sequence of input rows
@@ -130,6 +131,9 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         """
         reject_masked(X, "X")
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # a fit without sub-tasks, so that callbacks set on a Pipeline reach it
+        context = self._init_callback_context()
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y)
         if X.shape[0] < self.window_length:
             n = X.shape[0]
             raise ValueError(
@@ -139,6 +143,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
                 f"at most {n}, or fit on more rows (transform may then be given fewer "
                 "rows, e.g. a short test fold: their missing history is padded)."
             )
+        context.call_on_fit_task_end(estimator=self, X=X, y=y, reconstruction_attributes={})
         return self
 
     def transform(self, X):

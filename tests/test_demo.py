@@ -290,6 +290,23 @@ def test_data_the_demo_cannot_split_is_refused_before_fitting(tmp_path, capsys):
 
 
 @needs_vega
+def test_without_rich_the_demo_prints_one_line_per_epoch():
+    """No progress bar without rich: the RNN's own verbose lines, and why it stopped."""
+    code = ("import runpy, sys; sys.modules['rich'] = None; sys.argv = ['skrnn', 'demo']; "
+            "runpy.run_module('skrnn', run_name='__main__')")
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            encoding="utf-8", env=ENV, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    assert time.perf_counter() - start < TIMEOUT
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("Fitting RNNRegressor (seed 0), one line per epoch") for line in lines)
+    assert any(line.startswith("Epoch 1: loss = ") for line in lines)
+    assert any(line.startswith("Stopped after epoch ") for line in lines)
+    assert not any("RNNRegressor - fit" in line for line in lines)
+
+
+@needs_vega
 @needs_matplotlib
 def test_default_demo_says_what_it_used(tmp_path):
     figure = tmp_path / "demo.png"
@@ -304,11 +321,13 @@ def test_default_demo_says_what_it_used(tmp_path):
     )
     split = next(i for i, line in enumerate(lines) if line.startswith("Chronological split"))
     assert "1021 train days (2012-01-01 to" in lines[split]
-    first_epoch = next(i for i, line in enumerate(lines) if line.startswith("Epoch 1:"))
+    # the test extra installs rich: scikit-learn's ProgressBar shows the epochs
+    first_bar = next(i for i, line in enumerate(lines) if "| RNNRegressor - fit" in line)
+    assert "100%" in lines[first_bar] and not any(line.startswith("Epoch 1:") for line in lines)
     stops = [i for i, line in enumerate(lines)
              if line.startswith("RNNRegressor (seed ") and "epochs" in line]
     table = lines.index("|---|---:|---:|---:|---:|---:|") - 1
-    assert split < first_epoch < stops[0] < stops[1] < table  # the split before fitting
+    assert split < first_bar < stops[0] < stops[1] < table  # the split before fitting
     for seed, i in zip((0, 1), stops):
         assert lines[i].startswith(f"RNNRegressor (seed {seed}): early stopping ended the "
                                    "fit after ")

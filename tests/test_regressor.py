@@ -298,14 +298,15 @@ def test_keyboard_interrupt_keeps_the_best_weights(wrap_network, cell):
     assert np.all(np.isfinite(model.predict(X)))
 
 
-def test_verbose_prints_one_line_per_epoch(capsys):
+def test_verbose_prints_one_line_per_epoch_and_why_it_stopped(capsys):
     X, y = delayed_copy(n_samples=40)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         RNNRegressor(verbose=True, max_iter=3, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3
-    assert re.fullmatch(r"Epoch 3: loss = [0-9.]+, [0-9.]+ s", lines[-1])
+    assert len(lines) == 4
+    assert re.fullmatch(r"Epoch 3: loss = [0-9.]+, [0-9.]+ s", lines[2])
+    assert lines[3] == "Stopped after epoch 3: max_iter=3 reached without converging."
     RNNRegressor(verbose=True, early_stopping=True, max_iter=2, n_iter_no_change=1,
                  tol=10.0, random_state=0).fit(X, y)
     assert "validation loss = " in capsys.readouterr().out

@@ -4,7 +4,9 @@ from pathlib import Path
 
 ORDER = [
     "plot_weather_forecast.py",
+    "plot_multi_step.py",
     "plot_training_curves.py",
+    "plot_callbacks.py",
     "plot_grid_search.py",
     "plot_exploding_gradients.py",
     "plot_cells.py",
