@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -222,12 +222,17 @@ def test_callbacks_propagate_from_a_pipeline_and_into_worker_processes(capfd):
     rows_logged = epoch_rows(monitor.get_logs())
     assert len(rows_logged) == (2 * 2 + 1) * 3  # (candidates x folds + refit) x epochs
     assert all(np.isfinite(row["r2"]) for row in rows_logged)
-    search = GridSearchCV(RNNRegressor(max_iter=2, random_state=0), {"hidden_size": [4, 8]},
-                          cv=2, n_jobs=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search.set_callbacks(ProgressBar()).fit(X, y)
-    assert rendered(capfd).count("RNNRegressor - fit") == 5
+    for search in (
+        GridSearchCV(RNNRegressor(max_iter=2, random_state=0), {"hidden_size": [4, 8]},
+                     cv=2, n_jobs=2),
+        RandomizedSearchCV(RNNRegressor(max_iter=2, random_state=0),
+                           {"hidden_size": [4, 8, 16]}, n_iter=2, cv=2, n_jobs=2,
+                           random_state=0),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            search.set_callbacks(ProgressBar()).fit(X, y)
+        assert rendered(capfd).count("RNNRegressor - fit") == 5
 
 
 def test_clone_pickle_and_save_model_with_callbacks(tmp_path):
