@@ -52,7 +52,8 @@ class Layout:
         With ``skip_steps > 0``, a linear path ``W_xy`` of shape
         ``(skip_steps * n_inputs, n_outputs)`` from the batch-first flattened
         input window (row ``t * n_inputs + j`` for feature ``j`` at step ``t``)
-        to the output; the input must then have exactly ``skip_steps`` steps.
+        to the output. It reads the last ``skip_steps`` steps of each sequence
+        (zeros before the start of a shorter one).
         0: no linear path.
 
     Each layer ``l`` holds, in this order, ``W_xh`` of shape
@@ -262,11 +263,12 @@ class Workspace:
         self.ones = np.ones(n_steps * n_samples, dtype=dtype)  # column sums as products
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
-            self.window = np.empty((n_samples, n_steps * layout.n_inputs), dtype=dtype)
+            self.window = np.empty((n_samples, layout.skip_steps * layout.n_inputs),
+                                   dtype=dtype)
             self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
-        self.input = None  # the input of the last forward pass
+        self.input = self.lengths = self.last = None  # of the last forward pass
 
     @classmethod
     def for_input(cls, params, X):
@@ -304,7 +306,22 @@ def _input_projection(layer_input, layer, out):
         Z += layer.b_h
 
 
-def forward(params, X, h0=None, workspace=None):
+def window_of(X, lengths, n_window, n_inputs, out):
+    """The last ``n_window`` steps before each sequence's end, batch-first, flattened.
+
+    ``X`` is time-major; sequence ``i`` ends after step ``lengths[i] - 1``. Steps
+    before a sequence's start are zeros (a short sequence is right-aligned in the
+    window), so the linear path reads a sequence of any length the same way.
+    """
+    n_samples = X.shape[1]
+    steps = lengths[:, None] - n_window + np.arange(n_window)  # (n_samples, n_window)
+    rows = X[np.maximum(steps, 0), np.arange(n_samples)[:, None], :n_inputs]
+    rows[steps < 0] = 0.0
+    out.reshape(n_samples, n_window, n_inputs)[...] = rows
+    return out
+
+
+def forward(params, X, h0=None, workspace=None, lengths=None):
     """Run the network over a batch of sequences.
 
     Parameters
@@ -312,12 +329,17 @@ def forward(params, X, h0=None, workspace=None):
     params : Params
     X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1)
         Time-major input, optionally with a last column of ones
-        (:func:`with_bias_column`, faster).
+        (:func:`with_bias_column`, faster). Steps after a sequence's end
+        (see ``lengths``) must be finite (zeros); they do not change its output.
     h0 : list, optional
         Initial state of each layer, as the cell's ``state`` gives it; zeros
         when omitted.
     workspace : Workspace, optional
         Buffers to compute in (a new one when omitted).
+    lengths : ndarray of int of shape (n_samples,), optional
+        Number of valid steps of each sequence (right-padded batches): the
+        read-out is the state after step ``lengths[i] - 1``. None: every
+        sequence has all ``n_steps``.
 
     Returns
     -------
@@ -328,22 +350,25 @@ def forward(params, X, h0=None, workspace=None):
     """
     ws = Workspace.for_input(params, X) if workspace is None else workspace.check(X)
     cell, activation = params.layout.cell, params.layout.activation
-    ws.input = layer_input = X
+    n_steps, n_samples = ws.shape
+    ws.input, ws.lengths = X, lengths
+    layer_input = X
     for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
         _input_projection(layer_input, p, out=layer_ws.Z)
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
-    np.dot(ws.layers[-1].H[-1], params.W_hy, out=ws.y_hat)  # read-out of the last state
+    top = ws.layers[-1].H
+    # the read-out: the last state, or each sequence's state after its last step
+    ws.last = top[-1] if lengths is None else top[lengths, np.arange(n_samples)]
+    np.dot(ws.last, params.W_hy, out=ws.y_hat)
     ws.y_hat += params.b_y
     if params.W_xy is not None:  # the linear path from the whole window
-        n_steps, n_samples = ws.shape
-        if n_steps != params.layout.skip_steps:
-            raise ValueError(
-                f"the network's linear path reads windows of {params.layout.skip_steps} "
-                f"steps; X has {n_steps}."
-            )
-        n_in = params.layout.n_inputs
-        ws.window.reshape(n_samples, n_steps, n_in)[...] = X[..., :n_in].transpose(1, 0, 2)
+        n_window, n_in = params.layout.skip_steps, params.layout.n_inputs
+        if lengths is None and n_steps == n_window:
+            ws.window.reshape(n_samples, n_steps, n_in)[...] = X[..., :n_in].transpose(1, 0, 2)
+        else:  # the last n_window steps of each sequence
+            ends = np.full(n_samples, n_steps) if lengths is None else lengths
+            window_of(X, ends, n_window, n_in, out=ws.window)
         # einsum's own loop, not BLAS: a row's output must not depend on its position
         # in the batch (BLAS kernels round the rows of a block and of its tail apart)
         ws.y_hat += np.einsum("nk,ko->no", ws.window, params.W_xy, out=ws.y_skip)
@@ -362,8 +387,9 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         Gradient of the loss with respect to the predictions.
     bptt_steps : int or None
         Truncation: gradients flow back through at most this many steps from
-        the end of the sequence (states before that are treated as constants).
-        None backpropagates through the whole sequence.
+        the end of each sequence (its last valid step, with ``lengths``; states
+        before that are treated as constants). None backpropagates through the
+        whole sequence.
 
     Returns
     -------
@@ -373,17 +399,31 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
     """
     layout, g = params.layout, ws.grads
     n_steps, n_samples = ws.shape
-    first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
+    lengths, keep = ws.lengths, None
+    if lengths is None:
+        first = 0 if bptt_steps is None else max(0, n_steps - bptt_steps)
+    elif bptt_steps is None:
+        first = 0
+    else:  # each sequence's window of bptt_steps steps before its end
+        starts = np.maximum(lengths - bptt_steps, 0)
+        first = int(starts.min())
+        # 1 where the gradient may flow into the state before step t (H[t])
+        keep = (np.arange(n_steps + 1)[:, None] > starts).astype(ws.y.dtype)[..., None]
     kept = n_steps - first
     ones = ws.ones[: kept * n_samples]
-    np.dot(ws.layers[-1].H[-1].T, d_y_hat, out=g.W_hy)  # read-out weights
+    np.dot(ws.last.T, d_y_hat, out=g.W_hy)  # read-out weights
     np.dot(ones[:n_samples], d_y_hat, out=g.b_y)
     if g.W_xy is not None:
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
-    d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's last state
+    d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's read-out state
+    if lengths is not None:  # into each sequence's state after its last step
+        d_top = np.zeros((n_steps, n_samples, layout.hidden_size), dtype=ws.dh.dtype)
+        d_top[lengths - 1, np.arange(n_samples)] = d_out
+        d_out = d_top[first:]
     for layer in reversed(range(layout.n_layers)):
         p, grads = params.layers[layer], g.layers[layer]
-        dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation)
+        dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation,
+                                  keep)
         dZ = dZ.reshape(kept * n_samples, layout.width)
         layer_input = ws.input if layer == 0 else ws.layers[layer - 1].H[1:]
         inputs = layer_input[first:].reshape(kept * n_samples, -1)
@@ -398,7 +438,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
     return ws.grad
 
 
-def predict(params, X, chunk_size=256):
+def predict(params, X, chunk_size=256, lengths=None):
     """The output of :func:`forward` for batch-first ``X``, in chunks of samples.
 
     Parameters
@@ -408,6 +448,8 @@ def predict(params, X, chunk_size=256):
         Batch-first, without a column of ones.
     chunk_size : int
         Samples per forward pass, so memory does not grow with ``n_samples``.
+    lengths : ndarray of int of shape (n_samples,), optional
+        Valid steps of each sequence, as :func:`forward` takes them.
 
     Returns
     -------
@@ -429,5 +471,7 @@ def predict(params, X, chunk_size=256):
         if ws is None:
             ws = workspaces[len(part)] = Workspace(params.layout, n_steps, len(part), dtype)
         ws.X[..., :-1] = part.transpose(1, 0, 2)  # time-major, beside the column of ones
-        y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws)[0]
+        part_lengths = None if lengths is None else lengths[start : start + chunk_size]
+        y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws,
+                                                   lengths=part_lengths)[0]
     return y_hat

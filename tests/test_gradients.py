@@ -157,10 +157,22 @@ def test_linear_path_gradient_matches_central_differences(n_layers, cell, activa
                                rtol=1e-12)
 
 
-def test_linear_path_needs_the_fitted_number_of_steps():
+def test_linear_path_reads_the_last_steps_of_a_shorter_or_longer_input():
+    """The path reads the last skip_steps steps before each sequence's end, zeros
+    before the start of a shorter one (a short sequence is right-aligned)."""
     layout, theta, X, y, w, _ = make_problem(3, "gru", "tanh", 1, False, skip=True)
-    with pytest.raises(ValueError, match=f"windows of {N_STEPS} steps; X has {N_STEPS - 1}"):
-        _network.forward(layout.params(theta), X[1:])
+    params = layout.params(theta)
+    plain = _network.Layout("gru", N_INPUTS, HIDDEN, 1, N_OUTPUTS)
+    W_xy = params.W_xy
+    for X_in in (X[2:], np.concatenate([X, X[:2]])):  # 3 and 7 steps, the path reads 5
+        y_hat = _network.forward(params, X_in)[0].copy()
+        y_net = _network.forward(plain.params(theta[: plain.size]), X_in)[0]
+        bf = X_in.transpose(1, 0, 2)
+        window = np.zeros((N_SAMPLES, N_STEPS, N_INPUTS))
+        n = min(N_STEPS, len(X_in))
+        window[:, N_STEPS - n :] = bf[:, len(X_in) - n :]
+        np.testing.assert_allclose(y_hat, y_net + window.reshape(N_SAMPLES, -1) @ W_xy,
+                                   rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)

@@ -34,12 +34,15 @@ Every cell module defines:
     state after step ``t``) and what the cell's backward pass needs.
 ``forward(layer, ws, state0=None, activation="tanh")``
     Run the recurrence over ``ws.Z``, writing ``ws.H``.
-``backward(layer, ws, d_out, first, grads, activation="tanh")``
+``backward(layer, ws, d_out, first, grads, activation="tanh", keep=None)``
     Backpropagate from the gradient ``d_out`` reaching the states (the last
     step only, shape ``(n_samples, hidden_size)``, or every step from ``first``
     on, shape ``(n_steps - first, n_samples, hidden_size)``) through the steps
     ``first..n_steps - 1``; write the gradients of ``W_hh`` (and of the extra
     parameters) into ``grads`` and return ``dLoss/dZ`` of those steps.
+    ``keep`` (shape ``(n_steps + 1, n_samples, 1)``, or None) truncates per
+    sequence: the gradient into the state ``H[t]`` of sample ``i`` (and the
+    LSTM's cell state) is multiplied by ``keep[t, i]`` (0 before its window).
 ``state(ws, t)``
     The state after ``t`` steps, in the form ``forward`` takes as ``state0``
     (``h``; ``(h, c)`` for the LSTM).

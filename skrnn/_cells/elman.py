@@ -61,7 +61,7 @@ def forward(layer, ws, state0=None, activation="tanh"):
         act(Z_t[t], out=H_t[t + 1])  # new hidden state
 
 
-def backward(layer, ws, d_out, first, grads, activation="tanh"):
+def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     H, dZ_t = ws.H, ws.Z_t[first:]
     kept = len(dZ_t)
     W_hh_T = ws.W_hh_T
@@ -75,6 +75,8 @@ def backward(layer, ws, d_out, first, grads, activation="tanh"):
             dh = np.dot(dZ_t[k], W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
+            if keep is not None:
+                dh *= keep[first + k]  # per-sequence truncation
     dZ = ws.Z[first:]
     hidden = W_hh_T.shape[0]
     np.dot(H[first:-1].reshape(-1, hidden).T, dZ.reshape(-1, hidden), out=grads.W_hh)

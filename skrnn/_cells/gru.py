@@ -93,7 +93,7 @@ def forward(layer, ws, state0=None, activation="tanh"):
         h_new += Z[:, n]  # h' = n + z (h - n) = (1 - z) n + z h
 
 
-def backward(layer, ws, d_out, first, grads, activation="tanh"):
+def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     H_t, W_hh = ws.H_t, layer.W_hh
     hidden = layer.b_hn.shape[0]
     r, z, n = (slice(k * hidden, (k + 1) * hidden) for k in range(3))
@@ -120,6 +120,8 @@ def backward(layer, ws, d_out, first, grads, activation="tanh"):
             dh += direct
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
+            if keep is not None:
+                dh *= keep[t]  # per-sequence truncation
     dA = ws.dA[first:].reshape(-1, 3 * hidden)
     np.dot(ws.H[first:-1].reshape(-1, hidden).T, dA, out=grads.W_hh)
     np.sum(dA[:, n], axis=0, out=grads.b_hn)

@@ -88,7 +88,7 @@ def forward(layer, ws, state0=None, activation="tanh"):
         np.multiply(Z[:, o], ws.TC_t[t], out=H_t[t + 1])  # h' = o tanh(c')
 
 
-def backward(layer, ws, d_out, first, grads, activation="tanh"):
+def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     C_t, W_hh = ws.C_t, layer.W_hh
     hidden = W_hh.shape[0]
     i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
@@ -117,6 +117,9 @@ def backward(layer, ws, d_out, first, grads, activation="tanh"):
             dh = np.dot(G, W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
+            if keep is not None:  # per-sequence truncation: h_{t-1} and c_{t-1}
+                dh *= keep[t]
+                ws.dc *= keep[t]
     dZ = ws.Z[first:].reshape(-1, 4 * hidden)
     np.dot(ws.H[first:-1].reshape(-1, hidden).T, dZ, out=grads.W_hh)
     return ws.Z[first:]
