@@ -126,6 +126,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        # allow_nan stays False: NaN is accepted only as padding (a step whose
+        # features are all NaN, after the valid steps), and scikit-learn's checks read
+        # allow_nan=True as "any NaN anywhere" (check_estimators_pickle puts one in
+        # X[0, 0]); a NaN anywhere else is a ValueError that names the sample and step,
+        # which check_estimators_nan_inf verifies
         tags.target_tags.multi_output = True
         return tags
 
@@ -146,10 +151,10 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     def _raw_output(self, X):
         """The network's output for ``X``: the forward pass of the public attributes."""
         check_is_fitted(self)
-        X3 = self._validate_X(X, reset=False)
+        X3, lengths = self._validate_X(X, reset=False)
         y_hat = _network.predict(
             self._public_params(), X3.astype(self.output_weights_.dtype, copy=False),
-            _PREDICT_CHUNK,
+            _PREDICT_CHUNK, lengths,
         )
         if not np.isfinite(y_hat).all():
             n_bad = int(np.count_nonzero(~np.isfinite(y_hat).all(axis=1)))
@@ -174,11 +179,15 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             )
 
     def _validate_X(self, X, reset, y=None, with_y=False):
-        """Return X as a 3-D float array (n_samples, n_steps, n_features_per_step).
+        """Return ``(X, lengths)``: X as a 3-D float array (n_samples, n_steps,
+        n_features_per_step) with its padding set to 0, and the valid steps of each
+        sequence (None without padding: a step whose features are all NaN is
+        padding, and must be trailing).
 
-        With ``with_y``, also validate ``y`` and return ``(X, y)``. Sets or checks
-        ``n_features_in_``, ``feature_names_in_``, ``n_steps_`` and
-        ``n_features_per_step_``.
+        With ``with_y``, also validate ``y`` and return ``(X, y, lengths)``. Sets or
+        checks ``n_features_in_``, ``feature_names_in_``, ``n_steps_`` and
+        ``n_features_per_step_``; 3-D input to a fitted model may have any number
+        of steps.
         """
         dtype = [np.float64, np.float32]
         check_y = with_y
@@ -211,14 +220,21 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             )
             n_samples, n_steps, n_per_step = X.shape
             flat = X.reshape(n_samples, n_steps * n_per_step)
-            out = validate_data(self, flat, y_arg, reset=reset, dtype=dtype, **y_kwargs)
+            if reset or check_y or n_steps == self.n_steps_:
+                out = validate_data(self, flat, y_arg, reset=reset, dtype=dtype,
+                                    ensure_all_finite="allow-nan", **y_kwargs)
+            else:  # sequences of another length: their columns are not n_features_in_
+                check_is_fitted(self)
+                out = check_array(flat, dtype=dtype, input_name="X",
+                                  ensure_all_finite="allow-nan")
             if self.n_features_per_step not in (None, n_per_step):
                 raise ValueError(
                     f"X has {n_per_step} features per step (X.shape[2]) but "
                     f"n_features_per_step={self.n_features_per_step}."
                 )
         else:
-            out = validate_data(self, X, y_arg, reset=reset, dtype=dtype, **y_kwargs)
+            out = validate_data(self, X, y_arg, reset=reset, dtype=dtype,
+                                ensure_all_finite="allow-nan", **y_kwargs)
             flat = out[0] if check_y else out
             if reset:
                 n_per_step = self._features_per_step_of_flat_input()
@@ -234,16 +250,21 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             X = flat.reshape(n_samples, n_steps, n_per_step)
         if reset:
             self.n_steps_, self.n_features_per_step_ = n_steps, n_per_step
-        elif (n_steps, n_per_step) != (self.n_steps_, self.n_features_per_step_):
+        elif n_per_step != self.n_features_per_step_ or (
+            ndim != 3 and n_steps != self.n_steps_
+        ):
             raise ValueError(
                 f"X holds sequences of {n_steps} steps x {n_per_step} features, "
                 f"but {type(self).__name__} was fitted on {self.n_steps_} steps x "
-                f"{self.n_features_per_step_} features."
+                f"{self.n_features_per_step_} features"
+                + (" (3-D input may have any number of steps, but the same features per "
+                   "step)." if ndim == 3 else ".")
             )
+        X, lengths = _validation.split_padding(X, "X")
         # the dtype the network will compute in: X's at a first fit, else the model's
         work_dtype = X.dtype if reset else getattr(self, "_theta", X).dtype
         _validation.check_magnitude(X, work_dtype, "X")
-        return (X, out[1]) if check_y else X
+        return (X, out[1], lengths) if check_y else (X, lengths)
 
     def _features_per_step_of_flat_input(self):
         """How to read 2-D input: ``n_features_per_step``, else the windower's column names.
@@ -294,7 +315,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         first_pass = not fitted or (not self.warm_start and not incremental)
         if not first_pass:
             self._check_same_network()
-        X, y = self._validate_X(X, reset=first_pass, y=y, with_y=True)
+        X, y, lengths = self._validate_X(X, reset=first_pass, y=y, with_y=True)
         dtype = X.dtype if first_pass else self._theta.dtype
         X = X.astype(dtype, copy=False)
         uniform_weights = sample_weight is None
@@ -317,18 +338,22 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                     f"leaves no training or no validation samples out of {X.shape[0]}."
                 )
             train, held_out = self._validation_split(X.shape[0], n_val, y, rng)
-            val = (X[held_out], target[held_out], y[held_out], sample_weight[held_out])
+            val = (X[held_out], target[held_out], y[held_out], sample_weight[held_out],
+                   None if lengths is None else lengths[held_out])
             self._check_validation_part(val[2])
             X, target, sample_weight = X[train], target[train], sample_weight[train]
+            lengths = None if lengths is None else lengths[train]
             if not np.any(sample_weight > 0) or not np.any(val[3] > 0):
                 raise ValueError(
                     "early_stopping: the training part or the validation part has "
                     "zero total sample_weight."
                 )
+        if lengths is not None and np.all(lengths == X.shape[1]):
+            lengths = None  # padding only in the validation part
         if first_pass:
             self._initialize(dtype, rng)
             if self._params.W_xy is not None:
-                self._initialize_linear_path(X, target, sample_weight)
+                self._initialize_linear_path(X, target, sample_weight, lengths)
         self._make_or_update_optimizer(first_pass)
         # time-major copy, with a column of ones that carries the input bias
         X_tm = _network.with_bias_column(X.transpose(1, 0, 2))
@@ -351,8 +376,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         context.call_on_fit_task_begin(estimator=self, **hooks)
         reason = "interrupted"
         try:
-            reason = self._train(X_tm, target, None if uniform_weights else sample_weight, val,
-                                 n_epochs, incremental, context, hooks)
+            reason = self._train(X_tm, target, None if uniform_weights else sample_weight,
+                                 lengths, val, n_epochs, incremental, context, hooks)
         except KeyboardInterrupt:
             warnings.warn(
                 "Training interrupted by the user; keeping the best weights so far.",
@@ -368,7 +393,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                                      reconstruction_attributes=self._reconstruction_attributes)
         return self
 
-    def _train(self, X_tm, target, sample_weight, val, n_epochs, incremental, context, hooks):
+    def _train(self, X_tm, target, sample_weight, lengths, val, n_epochs, incremental,
+               context, hooks):
         """Run up to ``n_epochs`` epochs, with the stopping rules; returns why it ended:
         "tol", "callback", "max_iter" or "partial_fit" (one epoch).
 
@@ -381,7 +407,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             epoch.call_on_fit_task_begin(
                 estimator=self, **hooks, reconstruction_attributes=self._reconstruction_attributes
             )
-            loss, grad_norm = self._run_epoch(X_tm, target, sample_weight)
+            loss, grad_norm = self._run_epoch(X_tm, target, sample_weight, lengths)
             self.n_iter_ += 1
             self.t_ += X_tm.shape[1]
             self.loss_ = loss
@@ -469,7 +495,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         self._no_improvement_count = 0
         self._optimizer = None
 
-    def _initialize_linear_path(self, X, target, sample_weight):
+    def _initialize_linear_path(self, X, target, sample_weight, lengths=None):
         """Start the linear path at the weighted ridge fit of the training part.
 
         The penalty is ``alpha`` scaled to the whole training part (the loss
@@ -478,7 +504,13 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         the window and learns what it leaves over.
         """
         n_samples = X.shape[0]
-        window = X.reshape(n_samples, -1).astype(np.float64)
+        if lengths is None:
+            window = X.reshape(n_samples, -1).astype(np.float64)
+        else:  # each sequence right-aligned in the window, as the network reads it
+            window = _network.window_of(
+                X.transpose(1, 0, 2), lengths, X.shape[1], X.shape[2],
+                out=np.empty((n_samples, X.shape[1] * X.shape[2])),
+            )
         w = sample_weight.astype(np.float64)
         w_sum = w.sum()
         batch = min(64 if self.batch_size == "auto" else self.batch_size, n_samples)
@@ -522,10 +554,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         else:
             opt.momentum, opt.nesterov = self.momentum, self.nesterovs_momentum
 
-    def _run_epoch(self, X_tm, target, sample_weight):
+    def _run_epoch(self, X_tm, target, sample_weight, lengths=None):
         """One pass over the data in mini-batches; returns (mean loss, mean grad norm).
 
-        ``sample_weight`` None means every sample weighs 1 (a shortcut).
+        ``sample_weight`` None means every sample weighs 1 (a shortcut); ``lengths``
+        None means no sequence is padded.
         """
         n_samples = X_tm.shape[1]
         batch_size = (
@@ -560,7 +593,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             else:
                 X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
                 target.take(batch, axis=0, out=ws.y, mode="clip")
-            y_hat, pass_ws = _network.forward(params, ws.X, workspace=ws)
+            batch_lengths = None if lengths is None else lengths[batch]
+            y_hat, pass_ws = _network.forward(params, ws.X, workspace=ws, lengths=batch_lengths)
             loss, d_y_hat = loss_function(y_hat, ws.y, w, w_sum, ws.err, ws.d_y_hat)
             grads = _network.backward(params, pass_ws, d_y_hat, self.bptt_steps)
             if alpha:
@@ -600,9 +634,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             "(e.g. with StandardScaler)."
         )
 
-    def _validate_epoch(self, X, target, y, sample_weight):
+    def _validate_epoch(self, X, target, y, sample_weight, lengths):
         """Loss and score on the validation tail (batch-first X); returns the loss."""
-        y_hat = _network.predict(self._params, X, _PREDICT_CHUNK)
+        y_hat = _network.predict(self._params, X, _PREDICT_CHUNK, lengths)
         val_loss, _ = self._loss(y_hat, target, sample_weight, float(sample_weight.sum()))
         self.validation_loss_curve_.append(val_loss)
         self.validation_scores_.append(float(self._validation_score(y_hat, y, sample_weight)))

@@ -35,6 +35,65 @@ def reject_masked(array, name):
         )
 
 
+def split_padding(X, name="X"):
+    """Read right-padding in 3-D ``X``: a step whose features are all NaN is padding.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_steps, n_features_per_step)
+        Free of infinities (``check_array(..., ensure_all_finite="allow-nan")``).
+    name : str
+        Name of the input, for the messages.
+
+    Returns
+    -------
+    X : ndarray
+        ``X`` itself without NaN, else a copy with the padding set to 0 (the
+        network reads zeros there, and never uses them).
+    lengths : ndarray of int of shape (n_samples,) or None
+        Valid steps of each sequence; None without padding.
+
+    Raises
+    ------
+    ValueError
+        For a NaN in a step that is not all NaN, a valid step after padding or
+        a sequence without a valid step, naming the first offending sample and step.
+    """
+    nan = np.isnan(X)
+    if not nan.any():
+        return X, None
+    padding = nan.all(axis=2)  # (n_samples, n_steps)
+    partial = nan.any(axis=2) & ~padding
+    if partial.any():
+        i, t = np.argwhere(partial)[0]
+        j = int(np.flatnonzero(nan[i, t])[0])
+        raise ValueError(
+            f"{name}[{i}, {t}] (sample {i}, step {t}) has NaN in feature {j} but not in "
+            "every feature: NaN marks padding, a step whose features are all NaN. Fill "
+            "or drop missing values first (e.g. with sklearn.impute), or make the "
+            "whole step NaN to pad."
+        )
+    n_steps = X.shape[1]
+    # valid steps: everything up to the last step that is not padding
+    last_valid = n_steps - np.argmax(~padding[:, ::-1], axis=1)  # 1 + index of the last one
+    empty = padding.all(axis=1)
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise ValueError(
+            f"{name}[{i}] (sample {i}) has no valid step: every one of its {n_steps} "
+            "steps is NaN (padding). Drop the sample, or give it at least one step."
+        )
+    inner = padding & (np.arange(n_steps) < last_valid[:, None])
+    if inner.any():
+        i, t = np.argwhere(inner)[0]
+        raise ValueError(
+            f"{name}[{i}, {t}] (sample {i}, step {t}) is padding (all NaN) but step "
+            f"{last_valid[i] - 1} after it is not: padding must be trailing (sequences "
+            "right-padded, as skrnn.pad_sequences makes them)."
+        )
+    return np.where(nan, 0.0, X).astype(X.dtype, copy=False), last_valid.astype(np.intp)
+
+
 def check_magnitude(X, dtype, name="X"):
     """Raise if a value of the finite array ``X`` is too large for ``dtype``.
 

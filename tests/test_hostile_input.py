@@ -215,8 +215,9 @@ def _predict_only_cases():
     return [
         ("flat_wrong_columns", "model", X2[:, :7],
          (ValueError, "X has 7 features, but RNNRegressor is expecting 8")),
-        ("wrong_n_steps", "model", X[:, :3],
-         (ValueError, "X has 6 features, but RNNRegressor is expecting 8")),
+        # 3-D sequences of any length predict (sequences of different lengths)
+        ("fewer_steps_works", "model", X[:, :3], WORKS),
+        ("more_steps_works", "model", np.concatenate([X, X], axis=1), WORKS),
         ("wrong_n_features_per_step", "model", X.reshape(N, 2, 4),
          (ValueError, "2 steps x 4 features, but RNNRegressor was fitted on 4 steps x 2")),
         ("dataframe_renamed_column", "df_model", _df(X2).rename(columns={"c0": "tmax"}),
