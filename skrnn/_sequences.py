@@ -182,6 +182,7 @@ class StepTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : StepTransformer
+            The fitted transformer.
         """
         X, valid = self._valid_rows(X, reset=True)
         if not valid.any():
