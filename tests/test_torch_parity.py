@@ -118,6 +118,19 @@ def sequence_data(rng, n_samples, n_steps, n_features, n_outputs):
     return X, y
 
 
+def random_network(rng, cell, activation, n_layers, n_outputs, skip=False,
+                   n_samples=7, n_steps=6, n_inputs=3, hidden=5):
+    """Random parameters (relu units mostly on) and a batch of sequence data."""
+    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation,
+                             n_steps if skip else 0)
+    params = layout.params(rng.normal(scale=0.5, size=layout.size))
+    if activation == "relu":
+        for b in params.b_h:
+            b += 0.3
+    X, y = sequence_data(rng, n_samples, n_steps, n_inputs, n_outputs)
+    return layout, params, X, y
+
+
 # ------------------------------------------------------- (a) export / predict
 
 @pytest.mark.parametrize("input_ndim", [3, 2])
@@ -244,16 +257,9 @@ def test_linear_path_exports_to_torch(cell, activation, input_ndim):
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_linear_path_backward_matches_torch_autograd(n_layers, cell, activation):
     rng = np.random.RandomState(70 + 10 * n_layers + CELLS.index((cell, activation)))
-    n_samples, n_steps, n_inputs, hidden, n_outputs = 7, 6, 3, 5, 2
-    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation,
-                             skip_steps=n_steps)
-    theta = rng.normal(scale=0.5, size=layout.size)
-    params = layout.params(theta)
-    if activation == "relu":
-        for b in params.b_h:
-            b += 0.3
-    X, y = sequence_data(rng, n_samples, n_steps, n_inputs, n_outputs)
-    w = rng.uniform(0.2, 3.0, n_samples)
+    layout, params, X, y = random_network(rng, cell, activation, n_layers, n_outputs=2,
+                                          skip=True)
+    w = rng.uniform(0.2, 3.0, len(X))
     loss, grads, y_hat, _ = numpy_loss_grad(
         params, np.ascontiguousarray(X.transpose(1, 0, 2)), y, w
     )
@@ -273,14 +279,8 @@ def test_linear_path_backward_matches_torch_autograd(n_layers, cell, activation)
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_backward_matches_torch_autograd(n_layers, cell, activation, weighted):
     rng = np.random.RandomState(10 * n_layers + CELLS.index((cell, activation)) + 5 * weighted)
-    n_samples, n_steps, n_inputs, hidden, n_outputs = 7, 6, 3, 5, 3
-    layout = _network.Layout(cell, n_inputs, hidden, n_layers, n_outputs, activation)
-    theta = rng.normal(scale=0.5, size=layout.size)
-    params = layout.params(theta)
-    if activation == "relu":
-        for b in params.b_h:
-            b += 0.3
-    X, y = sequence_data(rng, n_samples, n_steps, n_inputs, n_outputs)
+    n_samples, n_outputs = 7, 3
+    layout, params, X, y = random_network(rng, cell, activation, n_layers, n_outputs)
     w = rng.uniform(0.2, 3.0, n_samples) if weighted else np.ones(n_samples)
 
     X_tm = np.ascontiguousarray(X.transpose(1, 0, 2))
