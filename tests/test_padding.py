@@ -225,3 +225,21 @@ def test_a_pipeline_with_the_scaler_and_the_classifier_in_a_grid_search():
     assert search.best_score_ > 0.7
     proba = search.predict_proba(pad_sequences([s * 10 + 50 for s in seqs], max_steps=20))
     np.testing.assert_allclose(proba, search.predict_proba(X), rtol=1e-12, atol=1e-14)
+
+
+def test_step_transformer_is_an_ordinary_estimator():
+    """scikit-learn's check_estimator cannot run it (3-D input only): the basics here."""
+    import pickle
+
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    step = StepTransformer(MinMaxScaler())
+    assert clone(step).get_params()["transformer"].__class__ is MinMaxScaler
+    with pytest.raises(InvalidParameterError, match="transformer"):
+        StepTransformer(transformer="scale").fit(np.zeros((2, 3, 1)))
+    X = pad_sequences([[[1.0], [2.0]], [[3.0]]])
+    fitted = step.fit(X)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.transform(X), fitted.transform(X))
+    with pytest.raises(ValueError, match="not fitted"):
+        StepTransformer().transform(X)

@@ -783,3 +783,12 @@ def test_linear_path_starts_at_the_ridge_fit_of_the_training_part(weighted):
         X[train].reshape(450, -1), y[train], sample_weight=None if w is None else w[train]
     )
     np.testing.assert_allclose(model.skip_weights_, ridge.coef_.T, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("value", ["yes", 1.5, None])
+def test_skip_connection_must_be_a_boolean(value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = delayed_copy(n_samples=20)
+    with pytest.raises(InvalidParameterError, match="skip_connection"):
+        RNNRegressor(skip_connection=value).fit(X, y)
