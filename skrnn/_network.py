@@ -269,6 +269,7 @@ class Workspace:
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
         self.input = self.lengths = self.last = None  # of the last forward pass
+        self.d_top = None  # gradient into the top layer's states, for padded batches
 
     @classmethod
     def for_input(cls, params, X):
@@ -417,7 +418,10 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
     d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's read-out state
     if lengths is not None:  # into each sequence's state after its last step
-        d_top = np.zeros((n_steps, n_samples, layout.hidden_size), dtype=ws.dh.dtype)
+        if ws.d_top is None:  # made once per workspace, for padded batches only
+            ws.d_top = np.empty((n_steps, n_samples, layout.hidden_size), dtype=ws.dh.dtype)
+        d_top = ws.d_top
+        d_top[...] = 0.0
         d_top[lengths - 1, np.arange(n_samples)] = d_out
         d_out = d_top[first:]
     for layer in reversed(range(layout.n_layers)):
