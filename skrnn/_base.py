@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _network, _validation
 from ._cells import CELLS, get_cell
+from ._denormals import flush_denormals
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_grad_norm
 
 # A loss this many times its starting value means the fit has blown up, even if
@@ -407,7 +408,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             epoch.call_on_fit_task_begin(
                 estimator=self, **hooks, reconstruction_attributes=self._reconstruction_attributes
             )
-            loss, grad_norm = self._run_epoch(X_tm, target, sample_weight, lengths)
+            with flush_denormals():  # subnormal numbers would slow every operation down
+                loss, grad_norm = self._run_epoch(X_tm, target, sample_weight, lengths)
             self.n_iter_ += 1
             self.t_ += X_tm.shape[1]
             self.loss_ = loss

@@ -34,6 +34,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._cells import get_cell
+from ._denormals import flush_denormals
 
 
 class Layout:
@@ -469,13 +470,14 @@ def predict(params, X, chunk_size=256, lengths=None):
     n_samples, n_steps = X.shape[:2]
     y_hat = np.empty((n_samples, params.layout.n_outputs), dtype=dtype)
     workspaces = {}  # chunk length -> buffers
-    for start in range(0, n_samples, chunk_size):
-        part = X[start : start + chunk_size]
-        ws = workspaces.get(len(part))
-        if ws is None:
-            ws = workspaces[len(part)] = Workspace(params.layout, n_steps, len(part), dtype)
-        ws.X[..., :-1] = part.transpose(1, 0, 2)  # time-major, beside the column of ones
-        part_lengths = None if lengths is None else lengths[start : start + chunk_size]
-        y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws,
-                                                   lengths=part_lengths)[0]
+    with flush_denormals():  # subnormal numbers would slow every operation down
+        for start in range(0, n_samples, chunk_size):
+            part = X[start : start + chunk_size]
+            ws = workspaces.get(len(part))
+            if ws is None:
+                ws = workspaces[len(part)] = Workspace(params.layout, n_steps, len(part), dtype)
+            ws.X[..., :-1] = part.transpose(1, 0, 2)  # time-major, beside the column of ones
+            part_lengths = None if lengths is None else lengths[start : start + chunk_size]
+            y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws,
+                                                       lengths=part_lengths)[0]
     return y_hat
