@@ -356,8 +356,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             if self._params.W_xy is not None:
                 self._initialize_linear_path(X, target, sample_weight, lengths)
         self._make_or_update_optimizer(first_pass)
-        # time-major copy, with a column of ones that carries the input bias
-        X_tm = _network.with_bias_column(X.transpose(1, 0, 2))
+        # the network's time-major copy, with a row of ones that carries the input bias
+        X_tm = _network.time_major(X, self._layout)
         if first_pass or (use_validation and self.validation_scores_ is None):
             self.validation_loss_curve_ = [] if use_validation else None
             self.validation_scores_ = [] if use_validation else None
@@ -411,7 +411,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             with flush_denormals():  # subnormal numbers would slow every operation down
                 loss, grad_norm = self._run_epoch(X_tm, target, sample_weight, lengths)
             self.n_iter_ += 1
-            self.t_ += X_tm.shape[1]
+            self.t_ += X_tm.shape[self._layout.order.samples_axis]
             self.loss_ = loss
             self.loss_curve_.append(loss)
             self.grad_norm_curve_.append(grad_norm)
@@ -510,7 +510,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             window = X.reshape(n_samples, -1).astype(np.float64)
         else:  # each sequence right-aligned in the window, as the network reads it
             window = _network.window_of(
-                X.transpose(1, 0, 2), lengths, X.shape[1], X.shape[2],
+                X, lengths, X.shape[1], X.shape[2],
                 out=np.empty((n_samples, X.shape[1] * X.shape[2])),
             )
         w = sample_weight.astype(np.float64)
@@ -562,7 +562,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         ``sample_weight`` None means every sample weighs 1 (a shortcut); ``lengths``
         None means no sequence is padded.
         """
-        n_samples = X_tm.shape[1]
+        axis = self._layout.order.samples_axis
+        n_samples = X_tm.shape[axis]
         batch_size = (
             min(64, n_samples) if self.batch_size == "auto"
             else min(self.batch_size, n_samples)
@@ -590,13 +591,13 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 if w_sum == 0.0:
                     continue  # a batch of zero-weight samples carries no gradient
             if order is None:
-                ws.X[...] = X_tm[:, batch]
+                ws.X[...] = X_tm[(slice(None),) * axis + (batch,)]
                 ws.y[...] = target[batch]
             else:
-                X_tm.take(batch, axis=1, out=ws.X, mode="clip")  # indices are valid
+                X_tm.take(batch, axis=axis, out=ws.X, mode="clip")  # indices are valid
                 target.take(batch, axis=0, out=ws.y, mode="clip")
             batch_lengths = None if lengths is None else lengths[batch]
-            y_hat, pass_ws = _network.forward(params, ws.X, workspace=ws, lengths=batch_lengths)
+            y_hat, pass_ws = _network.forward(params, workspace=ws, lengths=batch_lengths)
             loss, d_y_hat = loss_function(y_hat, ws.y, w, w_sum, ws.err, ws.d_y_hat)
             grads = _network.backward(params, pass_ws, d_y_hat, self.bptt_steps)
             if alpha:

@@ -3,7 +3,9 @@
 Functions without state of their own, and the layout of the flat parameter
 vector. Nothing here updates weights.
 
-Notation (layer ``l``, time-major arrays of shape ``(n_steps, n_samples, .)``)::
+Notation (layer ``l``, time-major arrays: ``n_steps`` steps of one
+``(n_samples, width)`` block for the Elman cell, ``(width, n_samples)`` for the
+gated cells, see :class:`SamplesFirst` and :class:`SamplesLast`)::
 
     Z[t]     = x_t W_xh + b_h                 input projection, every step at once
     H[t + 1] = cell(Z[t], H[t])               H[0] = initial state (zeros)
@@ -34,6 +36,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._cells import get_cell
+from ._cells._common import product_buffer, sum_of_products
 from ._denormals import flush_denormals
 
 
@@ -74,6 +77,7 @@ class Layout:
         self.activation = activation
         self.skip_steps = skip_steps
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
+        self.order = SamplesLast if self.cell.SAMPLES_LAST else SamplesFirst  # of the activations
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
@@ -200,6 +204,161 @@ def with_bias_column(X):
     return X1
 
 
+def time_major(X, layout):
+    """Batch-first ``X`` of shape ``(n_samples, n_steps, n_inputs)`` as the network reads it.
+
+    A new time-major array with a last feature of ones (it carries the input
+    bias ``b_h``), in the cell's order (:class:`SamplesLast` or
+    :class:`SamplesFirst`): ``(n_steps, n_inputs + 1, n_samples)`` or
+    ``(n_steps, n_samples, n_inputs + 1)``.
+    """
+    n_samples, n_steps, n_inputs = X.shape
+    order = layout.order
+    X_tm = np.empty(order.step_shape(n_steps, n_samples, n_inputs + 1), dtype=X.dtype)
+    order.features(X_tm, n_inputs)[...] = order.from_batch_first(X)
+    order.features(X_tm, slice(n_inputs, None))[...] = 1.0
+    return X_tm
+
+
+class SamplesFirst:
+    """Memory order of the Elman cell: a step is ``(n_samples, width)``.
+
+    The arrays of all steps, ``(n_steps, n_samples, width)``, are one
+    ``(n_steps * n_samples, width)`` matrix, so the input projection and each
+    weight gradient are one matrix product over every step.
+    """
+
+    samples_axis = 1  # of a time-major array
+
+    @staticmethod
+    def step_shape(n_steps, n_samples, width):
+        return (n_steps, n_samples, width)
+
+    @staticmethod
+    def features(X, columns):
+        """The given features (an int: the first ones; or a slice) of a time-major array."""
+        return X[..., :columns] if isinstance(columns, int) else X[..., columns]
+
+    @staticmethod
+    def from_batch_first(X):
+        return X.transpose(1, 0, 2)
+
+    @staticmethod
+    def from_time_major(X):  # (n_steps, n_samples, n) as it is
+        return X
+
+    @staticmethod
+    def to_batch_first(X):
+        return X.transpose(1, 0, 2)
+
+    @staticmethod
+    def project(W, inputs, out):  # out[t] = inputs[t] @ W
+        np.dot(inputs.reshape(-1, inputs.shape[2]), W, out=out.reshape(-1, out.shape[2]))
+
+    @staticmethod
+    def add_bias(Z, b):
+        Z += b
+
+    @staticmethod
+    def per_sample(a):  # (n_steps, n_samples) -> broadcast against a step's arrays
+        return a[:, :, None]
+
+    @staticmethod
+    def last_states(H, lengths):
+        """``(n_samples, hidden)``: each sequence's state after its last step."""
+        return H[-1] if lengths is None else H[lengths, np.arange(H.shape[1])]
+
+    @staticmethod
+    def into_states(W_hy, d_y_hat, out):  # the gradient into the read-out states
+        return np.dot(d_y_hat, W_hy.T, out=out)
+
+    @staticmethod
+    def place_last(d_top, lengths, d_last):
+        d_top[lengths - 1, np.arange(d_top.shape[1])] = d_last
+
+    @staticmethod
+    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t]^T dZ[t]
+        np.dot(inputs.reshape(-1, inputs.shape[2]).T, dZ.reshape(-1, dZ.shape[2]), out=out)
+
+    @staticmethod
+    def bias_gradient(dZ, out):
+        np.sum(dZ, axis=(0, 1), out=out)
+
+    @staticmethod
+    def below(W_xh, dZ, out):  # out[t] = dZ[t] @ W_xh^T
+        np.dot(dZ.reshape(-1, dZ.shape[2]), W_xh.T, out=out.reshape(-1, out.shape[2]))
+        return out
+
+
+class SamplesLast:
+    """Memory order of the gated cells: a step is ``(width, n_samples)``.
+
+    Each row is one unit of one gate over the batch, so every gate block of a
+    step is contiguous and an element-wise pass over it is one inner loop (in
+    the other order a block is ``n_samples`` short rows: at hidden 16, a pass
+    cost three times as much). Products over every step are stacked
+    (``np.matmul``) instead of one matrix product.
+    """
+
+    samples_axis = 2
+
+    @staticmethod
+    def step_shape(n_steps, n_samples, width):
+        return (n_steps, width, n_samples)
+
+    @staticmethod
+    def features(X, columns):
+        return X[:, :columns] if isinstance(columns, int) else X[:, columns]
+
+    @staticmethod
+    def from_batch_first(X):
+        return X.transpose(1, 2, 0)
+
+    @staticmethod
+    def from_time_major(X):  # (n_steps, n_samples, n) -> (n_steps, n, n_samples)
+        return X.transpose(0, 2, 1)
+
+    @staticmethod
+    def to_batch_first(X):
+        return X.transpose(2, 0, 1)
+
+    @staticmethod
+    def project(W, inputs, out):  # out[t] = W^T inputs[t]
+        np.matmul(W.T, inputs, out=out)
+
+    @staticmethod
+    def add_bias(Z, b):
+        Z += b[:, None]
+
+    @staticmethod
+    def per_sample(a):
+        return a[:, None, :]
+
+    @staticmethod
+    def last_states(H, lengths):
+        return H[-1].T if lengths is None else H[lengths, :, np.arange(H.shape[2])]
+
+    @staticmethod
+    def into_states(W_hy, d_y_hat, out):
+        return np.dot(W_hy, d_y_hat.T, out=out)
+
+    @staticmethod
+    def place_last(d_top, lengths, d_last):
+        d_top[lengths - 1, :, np.arange(d_top.shape[2])] = d_last.T
+
+    @staticmethod
+    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t] dZ[t]^T
+        sum_of_products(inputs, dZ, out=out, tmp=tmp)
+
+    @staticmethod
+    def bias_gradient(dZ, out):
+        np.sum(dZ, axis=(0, 2), out=out)
+
+    @staticmethod
+    def below(W_xh, dZ, out):  # out[t] = W_xh dZ[t]
+        return np.matmul(W_xh, dZ, out=out)
+
+
 def initialize(params, rng):
     """Draw the initial weights into ``params``; the cell sets the biases.
 
@@ -229,9 +388,10 @@ class Workspace:
     arrays of a few hundred numbers, so allocating arrays and slicing per-step
     views in every batch would cost as much as the arithmetic. A workspace
     holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
-    input (``X``, with its column of ones), the targets ``y``, each layer's
-    cell buffers (``layers[l]``: pre-activations ``Z``, states ``H`` and what
-    the cell's backward needs), and the gradient buffers. :func:`forward` and
+    input ``X`` (time-major with a last feature of ones, in the cell's order,
+    see :func:`time_major`), the targets ``y``, each layer's cell buffers
+    (``layers[l]``: pre-activations ``Z``, states ``H`` and what the cell's
+    backward needs) and the gradient buffers. :func:`forward` and
     :func:`backward` write into it; what they return are views of its
     buffers, valid until the next call that uses it.
 
@@ -247,21 +407,27 @@ class Workspace:
     def __init__(self, layout, n_steps, n_samples, dtype):
         self.layout, self.shape = layout, (n_steps, n_samples)
         hidden = layout.hidden_size
-        self.X = np.empty((n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
-        self.X[..., -1] = 1.0  # the column of ones that carries b_h
+        order = layout.order
+        self.X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
+        order.features(self.X, slice(-1, None))[...] = 1.0  # the ones that carry b_h
         self.y = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.layers = [
             layout.cell.workspace(n_steps, n_samples, hidden, dtype)
             for _ in range(layout.n_layers)
         ]
+        step = order.step_shape(n_steps, n_samples, hidden)
         self.d_below = (  # gradient from a layer into the one below it
-            np.empty((n_steps, n_samples, hidden), dtype=dtype) if layout.n_layers > 1 else None
+            np.empty(step, dtype=dtype) if layout.n_layers > 1 else None
         )
-        self.dh = np.empty((n_samples, hidden), dtype=dtype)  # into the top layer's last state
+        self.dh = np.empty(step[1:], dtype=dtype)  # into the top layer's last state
         self.y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
-        self.ones = np.ones(n_steps * n_samples, dtype=dtype)  # column sums as products
+        self.ones = np.ones(n_samples, dtype=dtype)  # column sums as products
+        self.dW_xb = [  # for the input weights' gradient, per layer (stacked products)
+            product_buffer(n_steps, n_in, layout.width, dtype) if order is SamplesLast else None
+            for n_in in [layout.n_inputs + 1] + [hidden] * (layout.n_layers - 1)
+        ]
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
             self.window = np.empty((n_samples, layout.skip_steps * layout.n_inputs),
@@ -269,7 +435,7 @@ class Workspace:
             self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
-        self.input = self.lengths = self.last = None  # of the last forward pass
+        self.lengths = self.last = None  # of the last forward pass
         self.d_top = None  # gradient into the top layer's states, for padded batches
 
     @classmethod
@@ -279,7 +445,7 @@ class Workspace:
         return cls(params.layout, X.shape[0], X.shape[1], dtype)
 
     def check(self, X):
-        if X.shape[:2] != self.shape:
+        if X is not None and X.shape[:2] != self.shape:
             raise ValueError(
                 f"the workspace is for batches of {self.shape[1]} sequences of "
                 f"{self.shape[0]} steps; X holds {X.shape[1]} of {X.shape[0]}."
@@ -287,57 +453,64 @@ class Workspace:
         return self
 
     def states(self, t):
-        """The state of every layer after ``t`` steps of the last forward pass."""
+        """The state of every layer after ``t`` steps of the last forward pass.
+
+        Batch-first views (``(n_samples, hidden_size)`` arrays), in the form
+        :func:`forward` takes as ``h0``.
+        """
         cell = self.layout.cell
         return [cell.state(layer_ws, t) for layer_ws in self.layers]
 
 
-def _input_projection(layer_input, layer, out):
-    """x_t W_xh + b_h for every step at once, into ``out``: one matrix product.
+def _input_projection(layer_input, layer, order, out):
+    """x_t W_xh + b_h for every step at once, into ``out``.
 
-    If ``layer_input`` carries a last column of ones (:func:`with_bias_column`),
-    ``W_xb = [W_xh; b_h]`` is used and the bias comes with the product.
+    ``layer_input`` is time-major in the cell's ``order``. If it carries a last
+    feature of ones (the workspace's ``X``), ``W_xb = [W_xh; b_h]`` is used
+    and the bias comes with the product.
     """
-    n_steps, n_samples, n_in = layer_input.shape
-    inputs = layer_input.reshape(n_steps * n_samples, n_in)
-    Z = out.reshape(n_steps * n_samples, out.shape[2])
+    n_in = layer_input.shape[1 if order is SamplesLast else 2]
     if layer.W_xb is not None and n_in == layer.W_xb.shape[0]:
-        np.dot(inputs, layer.W_xb, out=Z)
+        order.project(layer.W_xb, layer_input, out)
     else:
-        np.dot(inputs, layer.W_xh, out=Z)
-        Z += layer.b_h
+        order.project(layer.W_xh, layer_input, out)
+        order.add_bias(out, layer.b_h)
 
 
 def window_of(X, lengths, n_window, n_inputs, out):
     """The last ``n_window`` steps before each sequence's end, batch-first, flattened.
 
-    ``X`` is time-major; sequence ``i`` ends after step ``lengths[i] - 1``. Steps
-    before a sequence's start are zeros (a short sequence is right-aligned in the
-    window), so the linear path reads a sequence of any length the same way.
+    ``X`` is batch-first, ``(n_samples, n_steps, n_features)`` (any strides)
+    with ``n_features >= n_inputs``; sequence ``i`` ends after step
+    ``lengths[i] - 1``. Steps before a sequence's start are zeros (a short
+    sequence is right-aligned in the window), so the linear path reads a
+    sequence of any length the same way.
     """
-    n_samples = X.shape[1]
+    n_samples = X.shape[0]
     steps = lengths[:, None] - n_window + np.arange(n_window)  # (n_samples, n_window)
-    rows = X[np.maximum(steps, 0), np.arange(n_samples)[:, None], :n_inputs]
+    rows = X[np.arange(n_samples)[:, None], np.maximum(steps, 0), :n_inputs]
     rows[steps < 0] = 0.0
     out.reshape(n_samples, n_window, n_inputs)[...] = rows
     return out
 
 
-def forward(params, X, h0=None, workspace=None, lengths=None):
+def forward(params, X=None, h0=None, workspace=None, lengths=None):
     """Run the network over a batch of sequences.
 
     Parameters
     ----------
     params : Params
-    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1)
-        Time-major input, optionally with a last column of ones
-        (:func:`with_bias_column`, faster). Steps after a sequence's end
-        (see ``lengths``) must be finite (zeros); they do not change its output.
+    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1), optional
+        Time-major input (a last column of ones, :func:`with_bias_column`, is
+        ignored), copied into the workspace. None: the workspace's ``X``
+        already holds the batch (the training loop fills it directly). Steps
+        after a sequence's end (see ``lengths``) must be finite (zeros); they
+        do not change its output.
     h0 : list, optional
-        Initial state of each layer, as the cell's ``state`` gives it; zeros
-        when omitted.
+        Initial state of each layer, as the cell's ``state`` gives it
+        (batch-first); zeros when omitted.
     workspace : Workspace, optional
-        Buffers to compute in (a new one when omitted).
+        Buffers to compute in (a new one when omitted; then ``X`` is needed).
     lengths : ndarray of int of shape (n_samples,), optional
         Number of valid steps of each sequence (right-padded batches): the
         read-out is the state after step ``lengths[i] - 1``. None: every
@@ -350,27 +523,33 @@ def forward(params, X, h0=None, workspace=None, lengths=None):
     workspace : Workspace
         Holds the states (``workspace.layers[l].H``) that :func:`backward` needs.
     """
+    if workspace is None and X is None:
+        raise ValueError("forward needs the input X or a workspace that holds it")
     ws = Workspace.for_input(params, X) if workspace is None else workspace.check(X)
     cell, activation = params.layout.cell, params.layout.activation
+    n_in = params.layout.n_inputs
     n_steps, n_samples = ws.shape
-    ws.input, ws.lengths = X, lengths
-    layer_input = X
+    order = params.layout.order
+    if X is not None:
+        order.features(ws.X, n_in)[...] = order.from_time_major(X[..., :n_in])
+    ws.lengths = lengths
+    layer_input = ws.X
     for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
-        _input_projection(layer_input, p, out=layer_ws.Z)
+        _input_projection(layer_input, p, order, out=layer_ws.Z)
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
-    top = ws.layers[-1].H
     # the read-out: the last state, or each sequence's state after its last step
-    ws.last = top[-1] if lengths is None else top[lengths, np.arange(n_samples)]
+    ws.last = order.last_states(ws.layers[-1].H, lengths)  # (n_samples, hidden)
     np.dot(ws.last, params.W_hy, out=ws.y_hat)
     ws.y_hat += params.b_y
     if params.W_xy is not None:  # the linear path from the whole window
-        n_window, n_in = params.layout.skip_steps, params.layout.n_inputs
+        n_window = params.layout.skip_steps
+        X_bf = order.to_batch_first(order.features(ws.X, n_in))
         if lengths is None and n_steps == n_window:
-            ws.window.reshape(n_samples, n_steps, n_in)[...] = X[..., :n_in].transpose(1, 0, 2)
+            ws.window.reshape(n_samples, n_steps, n_in)[...] = X_bf
         else:  # the last n_window steps of each sequence
             ends = np.full(n_samples, n_steps) if lengths is None else lengths
-            window_of(X, ends, n_window, n_in, out=ws.window)
+            window_of(X_bf, ends, n_window, n_in, out=ws.window)
         # einsum's own loop, not BLAS: a row's output must not depend on its position
         # in the batch (BLAS kernels round the rows of a block and of its tail apart)
         ws.y_hat += np.einsum("nk,ko->no", ws.window, params.W_xy, out=ws.y_skip)
@@ -410,36 +589,36 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         starts = np.maximum(lengths - bptt_steps, 0)
         first = int(starts.min())
         # 1 where the gradient may flow into the state before step t (H[t])
-        keep = (np.arange(n_steps + 1)[:, None] > starts).astype(ws.y.dtype)[..., None]
-    kept = n_steps - first
-    ones = ws.ones[: kept * n_samples]
+        keep = layout.order.per_sample(
+            (np.arange(n_steps + 1)[:, None] > starts).astype(ws.y.dtype)
+        )
+    order = layout.order
     np.dot(ws.last.T, d_y_hat, out=g.W_hy)  # read-out weights
-    np.dot(ones[:n_samples], d_y_hat, out=g.b_y)
+    np.dot(ws.ones, d_y_hat, out=g.b_y)
     if g.W_xy is not None:
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
-    d_out = np.dot(d_y_hat, params.W_hy.T, out=ws.dh)  # into the top layer's read-out state
+    d_out = order.into_states(params.W_hy, d_y_hat, out=ws.dh)  # into the read-out states
     if lengths is not None:  # into each sequence's state after its last step
         if ws.d_top is None:  # made once per workspace, for padded batches only
-            ws.d_top = np.empty((n_steps, n_samples, layout.hidden_size), dtype=ws.dh.dtype)
+            ws.d_top = np.empty(order.step_shape(n_steps, n_samples, layout.hidden_size),
+                                dtype=ws.dh.dtype)
         d_top = ws.d_top
         d_top[...] = 0.0
-        d_top[lengths - 1, np.arange(n_samples)] = d_out
+        order.place_last(d_top, lengths, d_out)
         d_out = d_top[first:]
     for layer in reversed(range(layout.n_layers)):
         p, grads = params.layers[layer], g.layers[layer]
         dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation,
                                   keep)
-        dZ = dZ.reshape(kept * n_samples, layout.width)
-        layer_input = ws.input if layer == 0 else ws.layers[layer - 1].H[1:]
-        inputs = layer_input[first:].reshape(kept * n_samples, -1)
-        if inputs.shape[1] == grads.W_xb.shape[0]:  # input with the column of ones
-            np.dot(inputs.T, dZ, out=grads.W_xb)  # [dW_xh; db_h] in one product
+        layer_input = ws.X if layer == 0 else ws.layers[layer - 1].H[1:]
+        inputs, tmp = layer_input[first:], ws.dW_xb[layer]
+        if layer == 0:  # the input with its feature of ones: [dW_xh; db_h] at once
+            order.weight_gradient(inputs, dZ, out=grads.W_xb, tmp=tmp)
         else:
-            np.dot(inputs.T, dZ, out=grads.W_xh)
-            np.dot(ones, dZ, out=grads.b_h)
+            order.weight_gradient(inputs, dZ, out=grads.W_xh, tmp=tmp)
+            order.bias_gradient(dZ, out=grads.b_h)
         if layer:  # into the states of the layer below, at every kept step
-            d_out = ws.d_below[first:]
-            np.dot(dZ, p.W_xh.T, out=d_out.reshape(kept * n_samples, -1))
+            d_out = order.below(p.W_xh, dZ, out=ws.d_below[first:])
     return ws.grad
 
 
@@ -467,7 +646,8 @@ def predict(params, X, chunk_size=256, lengths=None):
             params.W_hy, params.b_y, params.W_xy,
         )
     dtype = np.result_type(params.W_hy.dtype, X.dtype)
-    n_samples, n_steps = X.shape[:2]
+    n_samples, n_steps, n_in = X.shape
+    order = params.layout.order
     y_hat = np.empty((n_samples, params.layout.n_outputs), dtype=dtype)
     workspaces = {}  # chunk length -> buffers
     with flush_denormals():  # subnormal numbers would slow every operation down
@@ -476,8 +656,8 @@ def predict(params, X, chunk_size=256, lengths=None):
             ws = workspaces.get(len(part))
             if ws is None:
                 ws = workspaces[len(part)] = Workspace(params.layout, n_steps, len(part), dtype)
-            ws.X[..., :-1] = part.transpose(1, 0, 2)  # time-major, beside the column of ones
+            order.features(ws.X, n_in)[...] = order.from_batch_first(part)
             part_lengths = None if lengths is None else lengths[start : start + chunk_size]
-            y_hat[start : start + len(part)] = forward(params, ws.X, workspace=ws,
+            y_hat[start : start + len(part)] = forward(params, workspace=ws,
                                                        lengths=part_lengths)[0]
     return y_hat

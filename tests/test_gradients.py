@@ -259,10 +259,9 @@ def test_a_reused_workspace_gives_the_results_of_fresh_buffers(n_layers, cell, a
         _, theta, X, y, w, h0 = make_problem(50 + seed, cell, activation, n_layers, True,
                                              h0_random=seed == 1, skip=skip)
         params = layout.params(theta)
-        X1 = _network.with_bias_column(X)
-        ws.X[...] = X1
-        y_hat, _ = _network.forward(params, ws.X, h0=h0, workspace=ws)
-        fresh_y_hat, fresh = _network.forward(params, X1, h0=h0)
+        ws.X[...] = _network.time_major(X.transpose(1, 0, 2), layout)  # as the loop fills it
+        y_hat, _ = _network.forward(params, h0=h0, workspace=ws)
+        fresh_y_hat, fresh = _network.forward(params, _network.with_bias_column(X), h0=h0)
         np.testing.assert_array_equal(y_hat, fresh_y_hat)
         for lw, fresh_lw in zip(ws.layers, fresh.layers):
             np.testing.assert_array_equal(lw.H, fresh_lw.H)

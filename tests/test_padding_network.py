@@ -33,7 +33,8 @@ def padded_problem(seed, cell, activation, n_layers, skip):
         _, ws = _network.forward(params, X, lengths=LENGTHS)
         valid = np.arange(N_STEPS)[:, None] < LENGTHS  # kinks only matter where valid
         if activation == "tanh" or min(
-            np.min(np.abs(lw.Z[valid])) for lw in ws.layers
+            np.min(np.abs(layout.order.to_batch_first(lw.Z).transpose(1, 0, 2)[valid]))
+            for lw in ws.layers  # indexed by (step, sample)
         ) > KINK_MARGIN:
             return layout, plain, theta, X, y, w
     raise RuntimeError("could not draw a relu problem away from the kinks")

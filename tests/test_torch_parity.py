@@ -297,11 +297,13 @@ def test_backward_matches_torch_autograd(n_layers, cell, activation, weighted):
 
     # same forward pass: outputs, top-layer states at every step, final states
     np.testing.assert_allclose(y_hat, t_y_hat.detach().numpy(), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ws.layers[-1].H[1:].transpose(1, 0, 2), out.detach().numpy(),
+    states = layout.order.to_batch_first(ws.layers[-1].H[1:])  # (n_samples, n_steps, hidden)
+    np.testing.assert_allclose(states, out.detach().numpy(),
                                rtol=0, atol=1e-12)
     h_n = h_n[0] if cell == "lstm" else h_n
-    for layer in range(n_layers):
-        np.testing.assert_allclose(ws.layers[layer].H[-1], h_n[layer].detach().numpy(),
+    for layer, last in enumerate(ws.states(X.shape[1])):
+        np.testing.assert_allclose(last[0] if cell == "lstm" else last,
+                                   h_n[layer].detach().numpy(),
                                    rtol=0, atol=1e-12)
     assert abs(loss - t_loss.item()) < 1e-12 * max(1.0, abs(loss))
 

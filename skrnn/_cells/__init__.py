@@ -21,6 +21,12 @@ Every cell module defines:
     The values the estimators' ``activation`` may take with this cell.
 ``AUTO_LEARNING_RATE``
     The step size ``learning_rate_init="auto"`` means for this cell.
+``SAMPLES_LAST``
+    The memory order of the cell's per-step arrays: True, a step is
+    ``(width, n_samples)`` (the gated cells: each gate block is contiguous);
+    False, ``(n_samples, width)`` (Elman). The network follows it
+    (:class:`skrnn._network.SamplesLast`, :class:`~skrnn._network.SamplesFirst`);
+    below, "one step" means an array of that shape.
 ``extra_shapes(hidden_size)``
     ``{name: shape}`` of the per-layer parameters beyond ``W_xh``, ``b_h``,
     ``W_hh`` (GRU's ``b_hn``); all are biases (not L2-penalised).
@@ -36,16 +42,18 @@ Every cell module defines:
     Run the recurrence over ``ws.Z``, writing ``ws.H``.
 ``backward(layer, ws, d_out, first, grads, activation="tanh", keep=None)``
     Backpropagate from the gradient ``d_out`` reaching the states (the last
-    step only, shape ``(n_samples, hidden_size)``, or every step from ``first``
-    on, shape ``(n_steps - first, n_samples, hidden_size)``) through the steps
-    ``first..n_steps - 1``; write the gradients of ``W_hh`` (and of the extra
-    parameters) into ``grads`` and return ``dLoss/dZ`` of those steps.
-    ``keep`` (shape ``(n_steps + 1, n_samples, 1)``, or None) truncates per
-    sequence: the gradient into the state ``H[t]`` of sample ``i`` (and the
-    LSTM's cell state) is multiplied by ``keep[t, i]`` (0 before its window).
+    step only, one step of ``hidden_size``, or every step from ``first`` on,
+    ``n_steps - first`` of them) through the steps ``first..n_steps - 1``;
+    write the gradients of ``W_hh`` (and of the extra parameters) into
+    ``grads`` and return ``dLoss/dZ`` of those steps. ``keep`` (``n_steps + 1``
+    steps of one 0/1 value per sample, broadcast over the units, or None)
+    truncates per sequence: the gradient into the state ``H[t]`` of a sample
+    (and the LSTM's cell state) is multiplied by its ``keep[t]`` (0 before
+    its window).
 ``state(ws, t)``
-    The state after ``t`` steps, in the form ``forward`` takes as ``state0``
-    (``h``; ``(h, c)`` for the LSTM).
+    The state after ``t`` steps, batch-first (``(n_samples, hidden_size)``
+    views), in the form ``forward`` takes as ``state0`` (``h``; ``(h, c)`` for
+    the LSTM).
 
 ``layer`` is a namespace of one layer's blocks (see
 :class:`skrnn._network.Params`), or its gradient twin. Outside this package no

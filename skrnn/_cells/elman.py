@@ -17,6 +17,7 @@ N_GATES = 1
 TORCH_MODULE = "RNN"
 ACTIVATIONS = ("tanh", "relu")  # the choices of the activation parameter
 AUTO_LEARNING_RATE = 3e-3  # learning_rate_init="auto"
+SAMPLES_LAST = False  # a step is (n_samples, hidden_size): one block, rows are samples
 
 
 def extra_shapes(hidden_size):
@@ -39,8 +40,8 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
+    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
+    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
     ws.recurrent = np.empty((n_samples, hidden_size), dtype=dtype)  # h_{t-1} W_hh
     ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # gradient into one state
     # W_hh^T copied contiguous: products with it are faster than with the view

@@ -23,12 +23,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import gate_coefficients, gate_derivative, sigmoid, step_buffers
+from ._common import (
+    gate_coefficients, gate_derivative, product_buffer, sigmoid, step_buffers, sum_of_products,
+)
 
 N_GATES = 3
 TORCH_MODULE = "GRU"
 ACTIVATIONS = ("tanh",)  # sigmoid gates and a tanh candidate, fixed
 AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
+SAMPLES_LAST = True  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
 
 
 def extra_shapes(hidden_size):
@@ -56,13 +59,14 @@ def workspace(n_steps, n_samples, hidden_size, dtype):
     ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
     ws.HN, ws.HN_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
     ws.dA, ws.dA_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
-    ws.recurrent = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # h W_hh
-    ws.dG = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # into the gates
-    ws.D = np.empty((n_samples, 3 * hidden_size), dtype=dtype)  # d gates / d Z
-    ws.tmp = np.empty((n_samples, hidden_size), dtype=dtype)
-    ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # into one state
-    ws.W_hh_T = np.empty((3 * hidden_size, hidden_size), dtype=dtype)
-    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, dtype)
+    ws.recurrent = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
+    ws.dG = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # into the gates
+    ws.D = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
+    ws.tmp = np.empty((hidden_size, n_samples), dtype=dtype)
+    ws.dh = np.empty((hidden_size, n_samples), dtype=dtype)  # into one state
+    ws.dW = product_buffer(n_steps, hidden_size, 3 * hidden_size, dtype)  # for dW_hh
+    ws.b_hn = np.empty((hidden_size, n_samples), dtype=dtype)  # b_hn over the batch
+    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, n_samples, dtype)
     return ws
 
 
@@ -70,35 +74,36 @@ _KINDS = ("sigmoid", "sigmoid", "tanh")  # r, z, n
 
 
 def forward(layer, ws, state0=None, activation="tanh"):
-    H_t, W_hh, b_hn = ws.H_t, layer.W_hh, layer.b_hn
-    hidden = b_hn.shape[0]
+    H_t, W_hh_T = ws.H_t, layer.W_hh.T
+    hidden = layer.b_hn.shape[0]
     rz, n = slice(0, 2 * hidden), slice(2 * hidden, None)
-    ws.H[0] = 0.0 if state0 is None else state0
+    ws.H[0] = 0.0 if state0 is None else state0.T
+    b_hn = ws.b_hn
+    b_hn[...] = layer.b_hn[:, None]
     A = ws.recurrent
     for t, Z in enumerate(ws.Z_t):
         if t or state0 is not None:
-            np.dot(H_t[t], W_hh, out=A)  # h W_hh, all three blocks
-            Z[:, rz] += A[:, rz]
-            np.add(A[:, n], b_hn, out=ws.HN_t[t])  # hn = h W_hn + b_hn
+            np.dot(W_hh_T, H_t[t], out=A)  # W_hh^T h, all three blocks
+            Z[rz] += A[rz]
+            np.add(A[n], b_hn, out=ws.HN_t[t])  # hn = h W_hn + b_hn
         else:  # h_{-1} = 0
             ws.HN_t[t][...] = b_hn
-        sigmoid(Z[:, rz], out=Z[:, rz])  # r, z
-        r, z = Z[:, :hidden], Z[:, hidden : 2 * hidden]
+        sigmoid(Z[rz], out=Z[rz])  # r, z
+        r, z = Z[:hidden], Z[hidden : 2 * hidden]
         np.multiply(r, ws.HN_t[t], out=ws.tmp)
-        Z[:, n] += ws.tmp
-        np.tanh(Z[:, n], out=Z[:, n])  # n
+        Z[n] += ws.tmp
+        np.tanh(Z[n], out=Z[n])  # n
         h_new = H_t[t + 1]
-        np.subtract(H_t[t], Z[:, n], out=h_new)
+        np.subtract(H_t[t], Z[n], out=h_new)
         h_new *= z
-        h_new += Z[:, n]  # h' = n + z (h - n) = (1 - z) n + z h
+        h_new += Z[n]  # h' = n + z (h - n) = (1 - z) n + z h
 
 
 def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     H_t, W_hh = ws.H_t, layer.W_hh
     hidden = layer.b_hn.shape[0]
     r, z, n = (slice(k * hidden, (k + 1) * hidden) for k in range(3))
-    W_hh_T, dG, D, direct = ws.W_hh_T, ws.dG, ws.D, ws.tmp
-    np.copyto(W_hh_T, W_hh.T)
+    dG, D, direct = ws.dG, ws.D, ws.tmp
     kept = len(ws.Z_t) - first
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state
@@ -106,27 +111,27 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
         t = first + k
         G, dA = ws.Z_t[t], ws.dA_t[t]  # G = [r | z | n]
         gate_derivative(G, ws.scale2, ws.shift, out=D)  # [r (1 - r) | z (1 - z) | 1 - n^2]
-        np.multiply(dh, G[:, z], out=direct)  # into h, through z h
-        np.subtract(dh, direct, out=dG[:, n])  # into n, through (1 - z) n
-        np.subtract(H_t[t], G[:, n], out=dG[:, z])
-        dG[:, z] *= dh  # into z: h' = n + z (h - n)
-        np.multiply(dG[:, n], D[:, n], out=dA[:, n])  # back through tanh: dZ_n
-        np.multiply(dA[:, n], ws.HN_t[t], out=dG[:, r])  # into r, through r hn
-        dA[:, n] *= G[:, r]  # into hn = h W_hn + b_hn, through r hn
+        np.multiply(dh, G[z], out=direct)  # into h, through z h
+        np.subtract(dh, direct, out=dG[n])  # into n, through (1 - z) n
+        np.subtract(H_t[t], G[n], out=dG[z])
+        dG[z] *= dh  # into z: h' = n + z (h - n)
+        np.multiply(dG[n], D[n], out=dA[n])  # back through tanh: dZ_n
+        np.multiply(dA[n], ws.HN_t[t], out=dG[r])  # into r, through r hn
+        dA[n] *= G[r]  # into hn = h W_hn + b_hn, through r hn
         np.multiply(dG, D, out=G)  # back through the gates: dZ = [dZ_r | dZ_z | dZ_n]
-        dA[:, : 2 * hidden] = G[:, : 2 * hidden]  # dA = [dZ_r | dZ_z | d hn]
+        dA[: 2 * hidden] = G[: 2 * hidden]  # dA = [dZ_r | dZ_z | d hn]
         if k:
-            dh = np.dot(dA, W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
+            dh = np.dot(W_hh, dA, out=ws.dh)  # back through W_hh into h_{t-1}
             dh += direct
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
             if keep is not None:
                 dh *= keep[t]  # per-sequence truncation
-    dA = ws.dA[first:].reshape(-1, 3 * hidden)
-    np.dot(ws.H[first:-1].reshape(-1, hidden).T, dA, out=grads.W_hh)
-    np.sum(dA[:, n], axis=0, out=grads.b_hn)
+    dA = ws.dA[first:]
+    sum_of_products(ws.H[first:-1], dA, out=grads.W_hh, tmp=ws.dW)
+    np.sum(dA[:, n], axis=(0, 2), out=grads.b_hn)
     return ws.Z[first:]
 
 
 def state(ws, t):
-    return ws.H[t]
+    return ws.H[t].T

@@ -20,12 +20,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import activate_gates, gate_coefficients, gate_derivative, step_buffers
+from ._common import (
+    activate_gates, gate_coefficients, gate_derivative, product_buffer, step_buffers,
+    sum_of_products,
+)
 
 N_GATES = 4
 TORCH_MODULE = "LSTM"
 ACTIVATIONS = ("tanh",)  # sigmoid gates and tanh candidate and output, fixed
 AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
+SAMPLES_LAST = True  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
 
 
 def extra_shapes(hidden_size):
@@ -53,14 +57,14 @@ def workspace(n_steps, n_samples, hidden_size, dtype):
     ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
     ws.C, ws.C_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
     ws.TC, ws.TC_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
-    ws.recurrent = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # h W_hh
-    ws.dG = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # into the gates
-    ws.D = np.empty((n_samples, 4 * hidden_size), dtype=dtype)  # d gates / d Z
-    ws.tmp = np.empty((n_samples, hidden_size), dtype=dtype)
-    ws.dc = np.empty((n_samples, hidden_size), dtype=dtype)  # into one cell state
-    ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # into one state
-    ws.W_hh_T = np.empty((4 * hidden_size, hidden_size), dtype=dtype)
-    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, dtype)
+    ws.recurrent = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
+    ws.dG = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # into the gates
+    ws.D = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
+    ws.tmp = np.empty((hidden_size, n_samples), dtype=dtype)
+    ws.dc = np.empty((hidden_size, n_samples), dtype=dtype)  # into one cell state
+    ws.dh = np.empty((hidden_size, n_samples), dtype=dtype)  # into one state
+    ws.dW = product_buffer(n_steps, hidden_size, 4 * hidden_size, dtype)  # for dW_hh
+    ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, n_samples, dtype)
     return ws
 
 
@@ -68,62 +72,60 @@ _KINDS = ("sigmoid", "sigmoid", "tanh", "sigmoid")  # i, f, g, o
 
 
 def forward(layer, ws, state0=None, activation="tanh"):
-    H_t, C_t, W_hh = ws.H_t, ws.C_t, layer.W_hh
-    hidden = W_hh.shape[0]
+    H_t, C_t, W_hh_T = ws.H_t, ws.C_t, layer.W_hh.T
+    hidden = W_hh_T.shape[1]
     i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
     if state0 is None:
         ws.H[0] = ws.C[0] = 0.0
     else:
-        ws.H[0], ws.C[0] = state0
+        ws.H[0], ws.C[0] = state0[0].T, state0[1].T
     for t, Z in enumerate(ws.Z_t):
         if t or state0 is not None:  # otherwise h_{-1} = 0 contributes nothing
-            np.dot(H_t[t], W_hh, out=ws.recurrent)
+            np.dot(W_hh_T, H_t[t], out=ws.recurrent)
             Z += ws.recurrent  # the recurrent contribution
         activate_gates(Z, ws.scale, ws.shift)  # i, f, o = sigmoid(.), g = tanh(.)
         c_new = C_t[t + 1]
-        np.multiply(Z[:, f], C_t[t], out=c_new)
-        np.multiply(Z[:, i], Z[:, g], out=ws.tmp)
+        np.multiply(Z[f], C_t[t], out=c_new)
+        np.multiply(Z[i], Z[g], out=ws.tmp)
         c_new += ws.tmp  # c' = f c + i g
         np.tanh(c_new, out=ws.TC_t[t])
-        np.multiply(Z[:, o], ws.TC_t[t], out=H_t[t + 1])  # h' = o tanh(c')
+        np.multiply(Z[o], ws.TC_t[t], out=H_t[t + 1])  # h' = o tanh(c')
 
 
 def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     C_t, W_hh = ws.C_t, layer.W_hh
     hidden = W_hh.shape[0]
     i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
-    W_hh_T, dG, d_c = ws.W_hh_T, ws.dG, ws.tmp
-    np.copyto(W_hh_T, W_hh.T)
+    dG, d_c = ws.dG, ws.tmp
     kept = len(ws.Z_t) - first
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state h
     for k in reversed(range(kept)):  # k = t - first
         t = first + k
         G, tc = ws.Z_t[t], ws.TC_t[t]
-        np.multiply(dh, tc, out=dG[:, o])  # into o, through h' = o tanh(c')
+        np.multiply(dh, tc, out=dG[o])  # into o, through h' = o tanh(c')
         np.multiply(tc, tc, out=d_c)
         np.subtract(1.0, d_c, out=d_c)
-        d_c *= G[:, o]
+        d_c *= G[o]
         d_c *= dh  # into c', back through tanh
         if k < kept - 1:
             d_c += ws.dc  # c' also feeds the next step
-        np.multiply(d_c, G[:, g], out=dG[:, i])  # into i, through c' = f c + i g
-        np.multiply(d_c, C_t[t], out=dG[:, f])  # into f
-        np.multiply(d_c, G[:, i], out=dG[:, g])  # into g
-        np.multiply(d_c, G[:, f], out=ws.dc)  # into c, through f c
+        np.multiply(d_c, G[g], out=dG[i])  # into i, through c' = f c + i g
+        np.multiply(d_c, C_t[t], out=dG[f])  # into f
+        np.multiply(d_c, G[i], out=dG[g])  # into g
+        np.multiply(d_c, G[f], out=ws.dc)  # into c, through f c
         gate_derivative(G, ws.scale2, ws.shift, out=ws.D)
         np.multiply(dG, ws.D, out=G)  # back through the gates: dZ = [dZ_i | dZ_f | dZ_g | dZ_o]
         if k:
-            dh = np.dot(G, W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
+            dh = np.dot(W_hh, G, out=ws.dh)  # back through W_hh into h_{t-1}
             if per_step:
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
             if keep is not None:  # per-sequence truncation: h_{t-1} and c_{t-1}
                 dh *= keep[t]
                 ws.dc *= keep[t]
-    dZ = ws.Z[first:].reshape(-1, 4 * hidden)
-    np.dot(ws.H[first:-1].reshape(-1, hidden).T, dZ, out=grads.W_hh)
+    sum_of_products(ws.H[first:-1], ws.Z[first:], out=grads.W_hh, tmp=ws.dW)
     return ws.Z[first:]
 
 
 def state(ws, t):
-    return ws.H[t], ws.C[t]
+    return ws.H[t].T, ws.C[t].T
