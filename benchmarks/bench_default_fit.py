@@ -101,6 +101,11 @@ def main():
     parser.add_argument("--cells", nargs="+", choices=list(TORCH_MODULES),
                         default=list(TORCH_MODULES))
     args = parser.parse_args()
+    run(args.cells, args.repeats, args.epochs)
+
+
+def run(cells, repeats=3, epochs=3):
+    """Time every cell, dtype and size; print the table, write results/default_fit.json."""
     import torch
 
     threads = max((i.get("num_threads", 1) for i in threadpool_info()), default=1)
@@ -110,17 +115,17 @@ def main():
           "| ratio | pairs min-max |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for cell, dtype, (hidden, steps, batch, features, n) in itertools.product(
-        args.cells, (np.float32, np.float64), SIZES
+        cells, (np.float32, np.float64), SIZES
     ):
         rng = np.random.RandomState(0)
         X = rng.normal(size=(n, steps, features)).astype(dtype)
         y = (X[:, -1, 0] + 0.1 * rng.normal(size=n)).astype(dtype)
-        fns = [skrnn_fit(X, y, cell, hidden, batch, args.epochs),
-               torch_fit(X, y, cell, hidden, batch, args.epochs)]
+        fns = [skrnn_fit(X, y, cell, hidden, batch, epochs),
+               torch_fit(X, y, cell, hidden, batch, epochs)]
         for fn in fns:  # warm-up: imports, first allocations
             fn()
         times = [[], []]
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             for k, fn in enumerate(fns):
                 start = time.perf_counter()
                 fn()
@@ -128,7 +133,7 @@ def main():
         s, t = (float(np.median(v)) for v in times)
         pairs = np.array(times[1]) / np.array(times[0])
         row = dict(cell=cell, dtype=np.dtype(dtype).name, hidden=hidden, steps=steps,
-                   batch=batch, features=features, n_windows=n, epochs=args.epochs,
+                   batch=batch, features=features, n_windows=n, epochs=epochs,
                    skrnn_seconds=s, torch_seconds=t, ratio=t / s,
                    pair_ratios=(float(pairs.min()), float(pairs.max())),
                    skrnn_runs=times[0], torch_runs=times[1])
@@ -137,7 +142,7 @@ def main():
               f"| {t:.3f} | **{t / s:.2f}×** | {pairs.min():.2f}–{pairs.max():.2f}× |",
               flush=True)
     info = machine_info(extra=dict(torch=torch.__version__, torch_threads=torch.get_num_threads()))
-    write_results("default_fit", dict(machine=info, repeats=args.repeats, rows=rows))
+    write_results("default_fit", dict(machine=info, repeats=repeats, rows=rows))
 
 
 if __name__ == "__main__":

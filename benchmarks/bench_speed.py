@@ -2,6 +2,12 @@
 
     pip install -e ".[bench]"
     python benchmarks/bench_speed.py [--quick] [--cells elman gru lstm] [--plot]
+    python benchmarks/bench_speed.py --default-fit [--cells ...]
+
+``--default-fit`` times the public ``fit`` at its defaults instead, for every
+cell and dtype against a torch loop training the same model (the measurement
+of ``bench_default_fit.py``, whose docstring says what both sides do; results
+in ``benchmarks/results/default_fit.json``). Without it:
 
 For every cell, size (hidden, steps, batch, features) and dtype, one epoch of
 mini-batch training (forward, BPTT, gradient clipping, Adam step) of
@@ -142,8 +148,15 @@ def main():
         "(default: all three)",
     )
     parser.add_argument("--plot", action="store_true", help="draw results/speed.png")
+    parser.add_argument("--default-fit", action="store_true",
+                        help="time the public fit at its defaults (bench_default_fit.py)")
     args = parser.parse_args()
     cells = list(dict.fromkeys(args.cells))  # de-duplicated, in the order given
+    if args.default_fit:
+        import bench_default_fit
+
+        bench_default_fit.run(cells)
+        return
     import torch
 
     threads = blas_threads()

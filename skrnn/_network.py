@@ -21,8 +21,8 @@ All parameters live in one flat vector ``theta``, laid out by
 :class:`Layout`; :class:`Params` holds named views into it, so an optimizer
 updates ``theta`` with a few vector operations while the network reads the
 matrices it needs. Each layer's ``b_h`` is stored right after its ``W_xh``,
-so ``[W_xh; b_h]`` is one matrix ``W_xb``: given the input with a column of
-ones appended (:func:`with_bias_column`), the input projection *and* its bias
+so ``[W_xh; b_h]`` is one matrix ``W_xb``: given the input with a last
+feature of ones (:func:`time_major`), the input projection *and* its bias
 are one product, and so are their gradients.
 
 The training loop passes a :class:`Workspace` (buffers reused by every batch
@@ -194,14 +194,6 @@ class Params:
     W_xh = property(lambda self: [p.W_xh for p in self.layers])
     W_hh = property(lambda self: [p.W_hh for p in self.layers])
     b_h = property(lambda self: [p.b_h for p in self.layers])
-
-
-def with_bias_column(X):
-    """X with a column of ones appended, so that ``X1 @ [W_xh; b_h] = X @ W_xh + b_h``."""
-    X1 = np.empty(X.shape[:-1] + (X.shape[-1] + 1,), dtype=X.dtype)
-    X1[..., :-1] = X
-    X1[..., -1] = 1.0
-    return X1
 
 
 def time_major(X, layout):
@@ -501,8 +493,8 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     ----------
     params : Params
     X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1), optional
-        Time-major input (a last column of ones, :func:`with_bias_column`, is
-        ignored), copied into the workspace. None: the workspace's ``X``
+        Time-major input (a last column beyond ``n_inputs`` is ignored), copied
+        into the workspace. None: the workspace's ``X``
         already holds the batch (the training loop fills it directly). Steps
         after a sequence's end (see ``lengths``) must be finite (zeros); they
         do not change its output.

@@ -225,23 +225,22 @@ def test_forward_and_predict_agree_and_inputs_untouched(n_layers, cell, activati
     np.testing.assert_array_equal(d_y_hat, d_before)
 
 
-@pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
-@pytest.mark.parametrize("bptt_steps", [None, 2])
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
-@pytest.mark.parametrize("n_layers", [1, 2])
-def test_input_with_a_column_of_ones_gives_the_same_pass(n_layers, cell, activation, bptt_steps,
-                                                         skip):
-    """The training loop appends a column of ones to X so that [W_xh; b_h] is one
-    product; forward and backward must be those of the plain input."""
-    layout, theta, X, y, w, _ = make_problem(7 + n_layers, cell, activation, n_layers, True,
-                                             skip=skip)
-    X1 = _network.with_bias_column(X)
-    assert X1.shape == X.shape[:2] + (N_INPUTS + 1,) and np.all(X1[..., -1] == 1)
-    grads, ws = analytical_gradient(layout, theta, X, y, w, bptt_steps)
-    y_hat = ws.y_hat.copy()
-    grads1, ws1 = analytical_gradient(layout, theta, X1, y, w, bptt_steps)
-    np.testing.assert_allclose(ws1.y_hat, y_hat, rtol=1e-12, atol=1e-14)
-    assert relative_error(grads, grads1) < 1e-12
+def test_the_feature_of_ones_carries_the_input_bias(cell, activation):
+    """The training loop's input has a last feature of ones, so that [W_xh; b_h] is one
+    product: it must equal x_t W_xh + b_h (independent einsum), in the cell's memory
+    order, and so must the projection of the input without the ones."""
+    layout, theta, X, _, _, _ = make_problem(7, cell, activation, 1, True)
+    params, order = layout.params(theta), layout.order
+    p = params.layers[0]
+    expected = order.from_time_major(np.einsum("tbf,fw->tbw", X, p.W_xh) + p.b_h)
+    X_tm = _network.time_major(X.transpose(1, 0, 2), layout)
+    assert np.all(order.features(X_tm, slice(N_INPUTS, None)) == 1.0)
+    with_ones, without = np.empty_like(expected), np.empty_like(expected)
+    _network._input_projection(X_tm, p, order, out=with_ones)
+    _network._input_projection(order.features(X_tm, N_INPUTS), p, order, out=without)
+    np.testing.assert_allclose(with_ones, expected, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(without, expected, rtol=1e-13, atol=1e-14)
 
 
 @pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
@@ -261,7 +260,7 @@ def test_a_reused_workspace_gives_the_results_of_fresh_buffers(n_layers, cell, a
         params = layout.params(theta)
         ws.X[...] = _network.time_major(X.transpose(1, 0, 2), layout)  # as the loop fills it
         y_hat, _ = _network.forward(params, h0=h0, workspace=ws)
-        fresh_y_hat, fresh = _network.forward(params, _network.with_bias_column(X), h0=h0)
+        fresh_y_hat, fresh = _network.forward(params, X, h0=h0)
         np.testing.assert_array_equal(y_hat, fresh_y_hat)
         for lw, fresh_lw in zip(ws.layers, fresh.layers):
             np.testing.assert_array_equal(lw.H, fresh_lw.H)

@@ -297,6 +297,56 @@ def speed_section(data):
     return "\n".join(out)
 
 
+def default_fit_section(data):
+    command = "python benchmarks/bench_speed.py --default-fit"
+    out = [section("The public fit at its defaults, against torch")]
+    if data is None:
+        return "\n".join(out + [missing("default_fit", command)])
+    out.append(
+        "Seconds of ``RNNRegressor(cell=..., hidden_size=H, batch_size=B).fit(X, y)`` with "
+        "every other setting at its default (the linear path, early stopping with its "
+        "validation pass, the ridge start, input validation), "
+        f"{data['rows'][0]['epochs']} epochs forced with ``tol=0``, against a torch loop "
+        "training the same model from scratch (the cell's module + ``Linear`` + the "
+        "linear path, Adam, ``clip_grad_norm_``, the same 90/10 split with a validation "
+        "pass and a best-weights copy per epoch); median of "
+        f"{data.get('repeats', '?')} alternating runs. A ratio above 1 means skrnn is "
+        "faster; *pairs* is the range over the alternating pairs.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = [
+        (r["cell"], r["dtype"], r["hidden"], r["steps"], r["batch"], f"{r['n_windows']:,}",
+         f"{r['skrnn_seconds']:.3f}", f"{r['torch_seconds']:.3f}", f"**{r['ratio']:.2f}×**",
+         pairs(r.get("pair_ratios"), ".2f"))
+        for r in data["rows"]
+    ]
+    out.append(table(("cell", "dtype", "hidden", "steps", "batch", "windows", "skrnn s",
+                      "torch s", "ratio", "pairs"), rows))
+    return "\n".join(out)
+
+
+def default_scaling_section(data):
+    command = "python benchmarks/bench_scaling.py --default-fit"
+    out = [section("Scaling of the default fit", char="~")]
+    if data is None:
+        return "\n".join(out + [missing("scaling_default_fit", command)])
+    out.append(
+        "Seconds per epoch of ``fit`` at the defaults (hidden 8, 7 steps, 3 features, "
+        "three epochs) from 5 thousand to 500 thousand windows, for the default code path "
+        "and each other path a default fit can take (one change each); the exponent is "
+        "the slope of log(time) against log(windows): 1 is linear.\n"
+    )
+    out.append(machine_text(data["machine"], command))
+    rows = [
+        (path, cell, ", ".join(f"{t:.3f}" for t in r["epoch_seconds"]),
+         f"{1e6 * r['epoch_seconds'][-1] / r['sizes'][-1]:.2f}", f"{r['exponent']:.2f}")
+        for path, by_cell in data["paths"].items() for cell, r in by_cell.items()
+    ]
+    out.append(table(("path", "cell", "seconds per epoch", "µs per window-epoch at the largest",
+                      "exponent"), rows))
+    return "\n".join(out)
+
+
 def scaling_section(data):
     command = "python benchmarks/bench_scaling.py --plot"
     out = [section("Scaling")]
@@ -373,7 +423,9 @@ def render(results=RESULTS):
                "training and prediction",
                "Throughput of skrnn divided by that of its torch counterpart (``torch.nn.RNN``, "
                "``GRU`` or ``LSTM``) by network size (above 1: skrnn is faster).", "100%"),
+        default_fit_section(load(results, "default_fit")),
         scaling_section(load(results, "scaling")),
+        default_scaling_section(load(results, "scaling_default_fit")),
         figure(results, "scaling",
                "Seconds per training epoch against n_samples, n_steps and hidden_size",
                "Seconds per training epoch as one size grows, log-log.", "100%"),
