@@ -38,12 +38,15 @@ class _FEnv(ctypes.Structure):
 def _load_libm():
     if sys.platform != "linux" or platform.machine().lower() not in ("x86_64", "amd64"):
         return None
-    if platform.libc_ver()[0] != "glibc":
-        return None
+    if platform.libc_ver()[0] != "glibc" or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None  # (a 32-bit Python on an x86-64 kernel: no MXCSR in its fenv_t)
     try:
         libm = ctypes.CDLL("libm.so.6")
     except OSError:
         return None
+    for name in ("fegetenv", "fesetenv"):
+        getattr(libm, name).argtypes = [ctypes.POINTER(_FEnv)]
+        getattr(libm, name).restype = ctypes.c_int
     env = _FEnv()
     if libm.fegetenv(ctypes.byref(env)) != 0:
         return None
@@ -59,9 +62,10 @@ SUPPORTED = _LIBM is not None
 def _set_modes(bits):
     """Set the FTZ/DAZ bits of MXCSR to ``bits``; returns their previous value."""
     env = _FEnv()
-    _LIBM.fegetenv(ctypes.byref(env))
+    if _LIBM.fegetenv(ctypes.byref(env)) != 0:
+        return bits  # nothing read, nothing changed (glibc always succeeds)
     previous = env.mxcsr & _FTZ_DAZ
-    if previous != bits:
+    if previous != bits:  # only these two bits change: rounding, masks and flags stay
         env.mxcsr = (env.mxcsr & ~_FTZ_DAZ & 0xFFFFFFFF) | bits
         _LIBM.fesetenv(ctypes.byref(env))
     return previous

@@ -223,6 +223,10 @@ class SamplesFirst:
     samples_axis = 1  # of a time-major array
 
     @staticmethod
+    def n_features(X):  # of a time-major array
+        return X.shape[2]
+
+    @staticmethod
     def step_shape(n_steps, n_samples, width):
         return (n_steps, n_samples, width)
 
@@ -293,6 +297,10 @@ class SamplesLast:
     """
 
     samples_axis = 2
+
+    @staticmethod
+    def n_features(X):
+        return X.shape[1]
 
     @staticmethod
     def step_shape(n_steps, n_samples, width):
@@ -461,11 +469,10 @@ def _input_projection(layer_input, layer, order, out):
     feature of ones (the workspace's ``X``), ``W_xb = [W_xh; b_h]`` is used
     and the bias comes with the product.
     """
-    n_in = layer_input.shape[1 if order is SamplesLast else 2]
-    if layer.W_xb is not None and n_in == layer.W_xb.shape[0]:
+    if layer.W_xb is not None and order.n_features(layer_input) == layer.W_xb.shape[0]:
         order.project(layer.W_xb, layer_input, out)
-    else:
-        order.project(layer.W_xh, layer_input, out)
+    else:  # W_xh on the input's own features (without the ones), then b_h
+        order.project(layer.W_xh, order.features(layer_input, layer.W_xh.shape[0]), out)
         order.add_bias(out, layer.b_h)
 
 
@@ -523,6 +530,11 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     n_steps, n_samples = ws.shape
     order = params.layout.order
     if X is not None:
+        if X.shape[-1] not in (n_in, n_in + 1):
+            raise ValueError(
+                f"X has {X.shape[-1]} features per step; the network takes {n_in} "
+                f"(or {n_in + 1} with a last column of ones)."
+            )
         order.features(ws.X, n_in)[...] = order.from_time_major(X[..., :n_in])
     ws.lengths = lengths
     layer_input = ws.X
@@ -638,8 +650,10 @@ def predict(params, X, chunk_size=256, lengths=None):
             params.W_hy, params.b_y, params.W_xy,
         )
     dtype = np.result_type(params.W_hy.dtype, X.dtype)
-    n_samples, n_steps, n_in = X.shape
-    order = params.layout.order
+    n_samples, n_steps = X.shape[:2]
+    n_in, order = params.layout.n_inputs, params.layout.order
+    if X.shape[2] != n_in:
+        raise ValueError(f"X has {X.shape[2]} features per step; the network takes {n_in}.")
     y_hat = np.empty((n_samples, params.layout.n_outputs), dtype=dtype)
     workspaces = {}  # chunk length -> buffers
     with flush_denormals():  # subnormal numbers would slow every operation down

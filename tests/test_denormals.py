@@ -8,13 +8,13 @@ subnormal result is 0 and a subnormal operand reads as 0, outside it (before,
 after, after an error) nothing changed.
 """
 
-import platform
-import sys
+import ctypes
+import ctypes.util
 
 import numpy as np
 import pytest
 
-from skrnn import RNNRegressor
+from skrnn import RNNRegressor, _base
 from skrnn._denormals import SUPPORTED, flush_denormals
 
 TINY = np.finfo(np.float32).tiny  # the smallest normal float32
@@ -23,15 +23,6 @@ TINY = np.finfo(np.float32).tiny  # the smallest normal float32
 def subnormal_product():
     """1e-30 * 1e-10 in float32: a subnormal number, or 0 when flushed."""
     return (np.full(4, 1e-30, dtype=np.float32) * np.float32(1e-10))[0]
-
-
-def test_support_is_detected_where_the_modes_exist():
-    expected = (
-        sys.platform == "linux"
-        and platform.machine().lower() in ("x86_64", "amd64")
-        and platform.libc_ver()[0] == "glibc"
-    )
-    assert SUPPORTED == expected
 
 
 def test_subnormal_results_are_flushed_inside_and_only_inside():
@@ -100,3 +91,48 @@ def test_predict_reads_a_subnormal_weight_as_zero():
     else:
         assert np.any(y_hat != 0.0)
     assert 0 < model.output_weights_[0] < TINY  # the weight itself is not changed
+
+
+def test_a_subnormal_operand_reads_as_zero_inside():
+    """DAZ, not only FTZ: 1e-39 * 2**30 is a normal number (1.07e-30), unless the
+    subnormal operand is read as 0 (made outside: inside, its conversion would flush)."""
+    sub = np.full(4, 1e-39, dtype=np.float32)
+    assert 0 < sub[0] < TINY
+    with flush_denormals():
+        product = (sub * np.float32(2**30))[0]
+    assert product == (0.0 if SUPPORTED else (sub * np.float32(2**30))[0])
+    assert (sub * np.float32(2**30))[0] > TINY  # and normal again outside
+
+
+def test_the_other_floating_point_modes_are_kept():
+    """Only the flush bits change: a rounding mode the caller set holds inside and after."""
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    FE_DOWNWARD = 0x400  # x86-64 glibc's value
+    before = libm.fegetround()
+    assert libm.fesetround(FE_DOWNWARD) == 0
+    try:
+        with flush_denormals():
+            inside = libm.fegetround()
+            tenth = (np.ones(1) / 10.0)[0]
+        after = libm.fegetround()
+    finally:
+        libm.fesetround(before)
+    assert inside == FE_DOWNWARD and after == FE_DOWNWARD
+    assert tenth < 0.1  # rounded down (to nearest, 1/10 rounds up): the mode held
+
+
+def test_fit_trains_with_subnormals_flushed(monkeypatch):
+    """The epochs of fit run inside the context (and predict's passes too)."""
+    seen = []
+    real_run_epoch = _base.BaseRNN._run_epoch
+
+    def spy(self, *args, **kwargs):
+        seen.append(subnormal_product())
+        return real_run_epoch(self, *args, **kwargs)
+
+    monkeypatch.setattr(_base.BaseRNN, "_run_epoch", spy)
+    _fitted_float32()
+    assert len(seen) == 3
+    expected = 0.0 if SUPPORTED else subnormal_product()
+    assert all(value == expected for value in seen)
+    assert 0 < subnormal_product() < TINY

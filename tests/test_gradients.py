@@ -324,3 +324,48 @@ def test_layout_names_shapes_and_penalties():
         for lp in p.layers:
             np.testing.assert_array_equal(lp.W_xb, np.vstack([lp.W_xh, lp.b_h]))
             assert np.shares_memory(lp.W_xb, p.flat)
+
+
+@pytest.mark.parametrize("steps", [3, 40])
+def test_sum_of_products_both_ways(steps):
+    """The weight gradients' sum over steps: one stacked product while the block is
+    small, a product per step beyond 2**20 numbers; both equal an independent einsum."""
+    from skrnn._cells._common import product_buffer, sum_of_products
+
+    rng = np.random.RandomState(steps)
+    A, B = rng.normal(size=(steps, 5, 7)), rng.normal(size=(steps, 6, 7))
+    expected = np.einsum("tib,tjb->ij", A, B)
+    small = product_buffer(steps, 5, 6, np.float64)
+    large = product_buffer(steps, 5, 6 * 2**16, np.float64)[:, :6]  # beyond 2**20: per step
+    assert small.shape == (steps, 5, 6) and large.shape == (5, 6)
+    for tmp in (small, large):
+        out = np.empty((5, 6))
+        sum_of_products(A, B, out=out, tmp=np.ascontiguousarray(tmp))
+        np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
+def test_separate_arrays_give_the_pass_of_the_flat_vector(cell, activation):
+    """Parameters given as separate arrays (no [W_xh; b_h] matrix) run the same pass."""
+    layout, theta, X, _, _, h0 = make_problem(3, cell, activation, 2, True, h0_random=True)
+    params = layout.params(theta)
+    arrays = _network.Params.from_arrays(
+        layout, [{n: getattr(p, n).copy() for n, _, _ in layout.layer_blocks(k)}
+                 for k, p in enumerate(params.layers)],
+        params.W_hy.copy(), params.b_y.copy(),
+    )
+    y_flat = _network.forward(params, X, h0=h0)[0].copy()
+    np.testing.assert_allclose(_network.forward(arrays, X, h0=h0)[0], y_flat,
+                               rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+def test_the_network_refuses_input_of_another_width(cell):
+    layout, theta, X, _, _, _ = make_problem(4, cell, "tanh", 1, True)
+    params = layout.params(theta)
+    with pytest.raises(ValueError, match="features per step; the network takes 3"):
+        _network.forward(params, X[..., :2])
+    with pytest.raises(ValueError, match="features per step; the network takes 3"):
+        _network.predict(params, np.ascontiguousarray(X[..., :2].transpose(1, 0, 2)))
+    with pytest.raises(ValueError, match="features per step; the network takes 3"):
+        _network.forward(params, np.concatenate([X, X], axis=2))

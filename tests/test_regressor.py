@@ -534,7 +534,8 @@ def test_training_in_reused_buffers_equals_training_in_fresh_ones(wrap_network, 
     def fresh_forward(real_forward, params, X=None, workspace=None, **kwargs):
         calls.append(workspace is not None and X is None)  # the loop fills the workspace
         order = workspace.layout.order  # that batch, as (steps, samples, features):
-        X_b = order.to_batch_first(order.features(workspace.X, -1)).transpose(1, 0, 2).copy()
+        X_b = order.to_batch_first(order.features(workspace.X, workspace.layout.n_inputs))
+        X_b = X_b.transpose(1, 0, 2).copy()
         return real_forward(params, X_b, **kwargs)  # in a new workspace
 
     wrap_network(forward=fresh_forward)

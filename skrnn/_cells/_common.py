@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def step_buffers(n, n_samples, width, dtype, samples_last=True):
+def step_buffers(n, n_samples, width, dtype, samples_last):
     """An uninitialised array of ``n`` steps and its ``n`` per-step views.
 
     With ``samples_last`` (the gated cells), step ``t`` is the contiguous
@@ -75,8 +75,7 @@ def gate_coefficients(kinds, hidden_size, n_samples, dtype):
     """
     scale = np.concatenate([np.full(hidden_size, 0.5 if k == "sigmoid" else 1.0) for k in kinds])
     shift = np.concatenate([np.full(hidden_size, 0.5 if k == "sigmoid" else 0.0) for k in kinds])
-    width = len(kinds) * hidden_size
-    return tuple(np.ascontiguousarray(np.broadcast_to(a.astype(dtype)[:, None], (width, n_samples)))
+    return tuple(np.repeat(a.astype(dtype)[:, None], n_samples, axis=1)
                  for a in (scale, shift, scale * scale))
 
 

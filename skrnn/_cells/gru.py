@@ -55,10 +55,10 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
-    ws.HN, ws.HN_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
-    ws.dA, ws.dA_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
+    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype, SAMPLES_LAST)
+    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
+    ws.HN, ws.HN_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
+    ws.dA, ws.dA_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype, SAMPLES_LAST)
     ws.recurrent = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
     ws.dG = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # into the gates
     ws.D = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z

@@ -53,10 +53,10 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 4 * hidden_size, dtype)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
-    ws.C, ws.C_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
-    ws.TC, ws.TC_t = step_buffers(n_steps, n_samples, hidden_size, dtype)
+    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 4 * hidden_size, dtype, SAMPLES_LAST)
+    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
+    ws.C, ws.C_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
+    ws.TC, ws.TC_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
     ws.recurrent = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
     ws.dG = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # into the gates
     ws.D = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
