@@ -25,7 +25,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from . import RNNRegressor, SequenceWindower
-from ._base import _AUTO_EARLY_STOPPING_MIN_SAMPLES
 from .datasets import WEATHER_SHA256, load_seattle_weather, load_weather
 
 FEATURES = ["tmax", "tmin", "rain"]
@@ -253,8 +252,9 @@ def describe_stop(name, rnn, n_train):
     epochs, limit = rnn.n_iter_, rnn.max_iter
     if rnn.validation_scores_ is not None:
         n_val = int(np.ceil(rnn.validation_fraction * n_train))
-        best = int(np.argmax(rnn.validation_scores_)) + 1
-        kept = f"the weights of its best validation epoch ({best}) were kept"
+        kept = (f"the weights of its best validation epoch ({rnn.best_epoch_}) were kept"
+                if rnn.best_epoch_ else "no epoch did better than the ridge fit it started "
+                "from, which was kept")
         if epochs < limit:
             return (
                 f"{name}: early stopping ended the fit after {epochs} of at most {limit} "
@@ -267,7 +267,7 @@ def describe_stop(name, rnn, n_train):
         )
     why = (
         f"early stopping was off (it holds out validation days from "
-        f"{_AUTO_EARLY_STOPPING_MIN_SAMPLES} train days on)"
+        f"{rnn._auto_early_stopping_min_samples} train days on)"
     )
     if epochs < limit:
         return (

@@ -22,10 +22,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {"elman", "gru", "lstm"}, default="lstm"
+    cell : {"elman", "gru", "lstm"}, default="gru"
         The recurrent cell. The gated cells (GRU, LSTM) carry information over
         many steps more easily; the Elman cell is the cheapest per step. The
-        default, with ``skip_connection=True`` and ``alpha=0.3``, was chosen
+        default, with ``skip_connection=True`` and ``alpha=1e-3``, was chosen
         across four real series (weather in two cities, sunspots, US GDP) by
         rolling-origin evaluation on the rows before their test folds
         (``benchmarks/select_forecast_defaults.py``; see the user guide's
@@ -67,15 +67,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         given (the chronological tail, never a shuffled split: overlapping
         windows would leak the future into validation), stop when the
         validation R² stops improving, and restore the best weights.
-        "auto" enables it when ``fit`` gets at least 1000 samples (as
-        ``HistGradientBoostingRegressor`` does from 10000). ``partial_fit``
-        never holds data out.
+        The weights before the first epoch are a candidate too: with the
+        linear path (``skip_connection``), a fit whose network never improves
+        on the ridge fit it starts from ends as that ridge fit
+        (``best_epoch_ = 0``). "auto" enables it when ``fit`` gets at least 100
+        samples (a validation tail of 10 at the default ``validation_fraction``).
+        ``partial_fit`` never holds data out.
     validation_fraction : float, default=0.1
         Fraction of the samples held out when early stopping is on.
-    alpha : float, default=0.3
-        L2 penalty on the weight matrices (not the biases), the linear path
-        included: ``0.5 * alpha * sum(W ** 2) / sum(sample_weight in the batch)``.
-        Chosen with the cell (``benchmarks/select_forecast_defaults.py``).
+    alpha : float, default=1e-3
+        L2 penalty on the network's weight matrices (not the biases, not the
+        linear path, which has its own ridge penalty ``skip_alpha_``):
+        ``0.5 * alpha * sum(W ** 2) / sum(sample_weight in the batch)``.
+        Chosen with the cell (``benchmarks/select_forecast_defaults.py``),
+        among values that let the gated cells learn the adding problem.
     momentum : float, default=0.9
         Momentum of the SGD solver.
     nesterovs_momentum : bool, default=True
@@ -108,17 +113,19 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         elapsed seconds.
     skip_connection : bool, default=True
         Add a linear map from the whole input window (every step, every
-        feature) to the output, trained jointly with the network and penalised
-        by ``alpha``: ``y_hat = h_T @ W_hy + b_y + vec(X) @ W_xy``, the
-        autoregressive component of LSTNet (Lai et al., 2018). The network
-        then models what a linear autoregression on the window leaves over,
-        and the output can leave the range of the training targets (a
-        trend). ``W_xy`` and ``b_y`` start at the weighted ridge regression of
-        the (standardised) target on the window over the training part, with
-        ``alpha`` as its penalty: training starts from the linear model and
-        the network learns what it leaves over (started at zero, the path
-        shares the fit with the network, which cannot follow a trend).
-        Sequences must then have ``n_steps_`` steps at ``predict``.
+        feature) to the output: ``y_hat = h_T @ W_hy + b_y + vec(X) @ W_xy``,
+        the autoregressive component of LSTNet (Lai et al., 2018). ``W_xy``
+        and ``b_y`` are the weighted ridge regression of the (standardised)
+        target on the window over the training part, its penalty
+        ``skip_alpha_`` chosen per output by generalised cross-validation;
+        ``W_hy`` starts at zero, so before the first epoch the model predicts
+        exactly that ridge fit. ``W_xy`` then stays fixed and the network
+        learns what the linear model leaves over (``b_y`` trains with the
+        read-out); with early stopping, a network that never lowers the
+        validation error leaves the ridge fit. The output can leave the range
+        of the training targets (a trend). 3-D input of another length at
+        ``predict``: the path reads the last ``n_steps_`` steps of each
+        sequence (zeros before a shorter one's start).
 
     Attributes
     ----------
@@ -143,8 +150,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     skip_weights_ : ndarray of shape (`n_steps_` * `n_features_per_step_`, n_outputs)
         ``W_xy``, the linear path, in the units of ``y``; row
         ``t * n_features_per_step_ + j`` weighs feature ``j`` at step ``t``,
-        the column order of the time-major flattened 2-D input. Only with
-        ``skip_connection=True``.
+        the column order of the time-major flattened 2-D input. None without
+        the linear path.
+    skip_alpha_ : ndarray of shape (n_outputs,) or None
+        The ridge penalty of the linear path, per output, chosen by
+        generalised cross-validation over ``1e-8`` to ``10`` times the median
+        weighted sum of squares of the (centred) window's columns, on
+        ``sum_i w_i (y_i - x_i W_xy - b) ** 2 + skip_alpha_ * |W_xy| ** 2``
+        (the target standardised). None without the linear path, or for a
+        model loaded from a file of format version 2 or older (its path was
+        penalised by ``alpha``).
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Weighted mean and standard deviation of ``y`` at the first fit. The
         network is trained on ``(y - y_mean_) / y_scale_``; the output layer
@@ -163,7 +178,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_scores_ : list of float or None
         R² on the validation tail after each epoch, or None.
     best_validation_score_ : float or None
-        Best validation R², or None.
+        Best validation R² (the weights before the first epoch included), or None.
+    best_epoch_ : int or None
+        With early stopping, the epoch whose weights the model holds (0: the
+        weights it started from, e.g. the ridge fit of the linear path);
+        ``n_iter_`` counts every epoch run. None without early stopping.
     grad_norm_curve_ : list of float
         Mean global gradient norm, before clipping, of each epoch.
     n_iter_ : int
@@ -227,10 +246,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     _loss = staticmethod(_losses.squared_error)
     _baseline_loss = 0.5
     _baseline_text = "on the standardised target, where predicting the mean scores 0.5"
+    # a validation tail of 10 samples or more (at validation_fraction=0.1) can tell the
+    # network's epochs from the ridge fit it starts from
+    _auto_early_stopping_min_samples = 100
 
     def __init__(
         self,
-        cell="lstm",
+        cell="gru",
         hidden_size=8,
         n_layers=1,
         activation="tanh",
@@ -244,7 +266,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         n_iter_no_change=10,
         early_stopping="auto",
         validation_fraction=0.1,
-        alpha=0.3,
+        alpha=1e-3,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,

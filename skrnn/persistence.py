@@ -18,6 +18,7 @@
       with the read-out in the units of the *standardised* target
       (``output_weights_ = W_hy * y_scale_``, ``output_bias_ = b_y * y_scale_
       + y_mean_``), all of the model's dtype;
+    - ``skip_alpha``: the ridge penalty of a regressor's linear path;
     - ``y_mean``, ``y_scale``: a regressor's target standardisation (a
       classifier's ``classes_`` are JSON values in the metadata, with their
       dtype and the type of target);
@@ -34,7 +35,10 @@ so the file does not depend on how a version of skrnn lays that vector out.
 Format version 2 added the ``cell`` hyper-parameter (and GRU's ``b_hn``);
 files of version 1, written before it, hold Elman networks and still load.
 The fitted network's ``skip_steps`` (the linear path) was added to version 2
-later; a file without it has no linear path.
+later; a file without it has no linear path. Version 3 added ``skip_alpha``
+(the ridge penalty the linear path started with, float64, one per output;
+older files load with ``skip_alpha_ = None``: their path stays penalised by
+``alpha``, as it was trained) and ``best_epoch_`` (older files: None).
 
 :func:`load_model` is meant to be safe on untrusted files: it never unpickles
 (arrays are read with ``allow_pickle=False`` semantics, only float or uint32
@@ -85,9 +89,9 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["save_model", "load_model"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # versions this skrnn reads; 1 predates the cell parameter (always Elman)
-_READABLE_VERSIONS = (1, 2)
+_READABLE_VERSIONS = (1, 2, 3)
 _METADATA = "metadata.json"
 _MAX_METADATA_BYTES = 64 * 2**20
 _OPTIMIZER_ARRAYS = {"adam": ("adam_m", "adam_v"), "sgd": ("sgd_velocity",)}
@@ -100,7 +104,9 @@ _FITTED_KEYS = {  # and the head's, in _HEAD_KEYS
     "dtype", "network", "n_features_in_", "n_steps_", "n_features_per_step_", "n_outputs_",
     "feature_names_in_", "n_iter_", "t_", "loss_", "best_loss_",
     "best_validation_score_", "no_improvement_count", "early_stopping_curves",
+    "best_epoch_",
 }
+_ADDED_IN_VERSION_3 = {"best_epoch_"}  # older files load with None
 _RNG_KEYS = {"pos", "has_gauss", "cached_gaussian"}
 _OPTIMIZER_KEYS = {"solver", "t"}
 
@@ -149,6 +155,8 @@ def save_model(model, path, *, include_optimizer=True):
     arrays = dict(p.named())
     head, head_arrays = _save_head(model)
     arrays.update(head_arrays)
+    if model.skip_alpha_ is not None:  # the linear path's ridge penalty
+        arrays["skip_alpha"] = np.asarray(model.skip_alpha_, dtype=np.float64)
     arrays["loss_curve"] = np.asarray(model.loss_curve_, dtype=np.float64)
     arrays["grad_norm_curve"] = np.asarray(model.grad_norm_curve_, dtype=np.float64)
     early_stopping_curves = model.validation_scores_ is not None
@@ -202,6 +210,7 @@ def save_model(model, path, *, include_optimizer=True):
             "best_validation_score_": _float_or_none(model.best_validation_score_),
             "no_improvement_count": int(model._no_improvement_count),
             "early_stopping_curves": early_stopping_curves,
+            "best_epoch_": None if model.best_epoch_ is None else int(model.best_epoch_),
         },
         "rng": {
             "pos": int(pos),
@@ -443,7 +452,11 @@ def _load(archive):
     )
     fitted = metadata["fitted"]
     keys = _FITTED_KEYS | _HEAD_KEYS[format_name]
+    if format_version < 3:
+        keys = keys - _ADDED_IN_VERSION_3
     _check_keys(fitted, keys - {"network"} if format_version == 1 else keys, "fitted")
+    if format_version < 3:
+        fitted = dict(fitted, best_epoch_=None)
     dtype_name = _expect(fitted, "dtype", str, "fitted")
     if dtype_name not in ("float32", "float64"):
         raise ValueError(f"invalid skrnn model file: dtype {dtype_name!r}")
@@ -497,6 +510,10 @@ def _load(archive):
     }
     expected = {name: (shape, (dtype,)) for name, shape in param_shapes.items()}
     expected.update(_load_head(model, format_name, fitted, n_outputs))
+    # from version 3 on, a linear path has the ridge penalty it started with
+    has_skip_alpha = skip_steps and format_version >= 3
+    if has_skip_alpha:
+        expected["skip_alpha"] = ((n_outputs,), (np.dtype(np.float64),))
     expected["loss_curve"] = ((n_iter,), (np.dtype(np.float64),))
     expected["grad_norm_curve"] = ((n_iter,), (np.dtype(np.float64),))
     if early_stopping_curves:
@@ -559,6 +576,16 @@ def _load(archive):
     model.loss_curve_ = arrays["loss_curve"].tolist()
     model.grad_norm_curve_ = arrays["grad_norm_curve"].tolist()
     model._no_improvement_count = _count(fitted, "no_improvement_count", 0)
+    # a path from an older file was penalised by alpha, as then (see BaseRNN._penalty)
+    model.skip_alpha_ = arrays["skip_alpha"] if has_skip_alpha else None
+    if has_skip_alpha and not np.all((model.skip_alpha_ > 0) & np.isfinite(model.skip_alpha_)):
+        raise ValueError("invalid skrnn model file: skip_alpha must be positive and finite")
+    best_epoch = fitted["best_epoch_"]
+    if best_epoch is not None:
+        best_epoch = _count(fitted, "best_epoch_", 0)
+        if best_epoch > n_iter:
+            raise ValueError("invalid skrnn model file: best_epoch_ is beyond n_iter_")
+    model.best_epoch_ = best_epoch
     if early_stopping_curves:
         model.validation_loss_curve_ = arrays["validation_loss_curve"].tolist()
         model.validation_scores_ = arrays["validation_scores"].tolist()

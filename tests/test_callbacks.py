@@ -154,9 +154,12 @@ def test_a_callback_stop_with_early_stopping_restores_the_best_epoch(estimator):
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, y)
     assert model.n_iter_ == 5
-    best = model._best_epoch
-    assert 1 <= best <= 5
-    np.testing.assert_array_equal(model._theta, recorder.fitted[best - 1]._theta)
+    best = model.best_epoch_
+    assert 0 <= best <= 5
+    if best == 0:  # the weights it started from: the regressor's ridge fit
+        assert estimator is RNNRegressor and not model.output_weights_.any()
+    else:
+        np.testing.assert_array_equal(model._theta, recorder.fitted[best - 1]._theta)
 
 
 def test_verbose_says_why_training_ended(capsys):
@@ -169,12 +172,20 @@ def test_verbose_says_why_training_ended(capsys):
             Recorder(stop_at=2)).fit(X, y)
         assert "Stopped after epoch 2: a callback asked to stop." in capsys.readouterr().out
         model = RNNRegressor(max_iter=200, random_state=0, verbose=True, early_stopping=True,
-                             n_iter_no_change=3).fit(X, y)
+                             n_iter_no_change=3, skip_connection=False).fit(X, y)
+        out = capsys.readouterr().out
+        assert (f"Stopped after epoch {model.n_iter_}: the validation score did not improve "
+                f"by at least tol=0.0001 for 3 epochs; restored the weights of epoch "
+                f"{model.best_epoch_}, the best on the validation part.") in out
+        assert 1 <= model.best_epoch_ <= model.n_iter_
+        # a linear target: no epoch improves on the ridge fit the model starts from
+        linear = RNNRegressor(max_iter=200, random_state=0, verbose=True,
+                              early_stopping=True, n_iter_no_change=3).fit(X, y)
     out = capsys.readouterr().out
-    assert (f"Stopped after epoch {model.n_iter_}: the validation score did not improve by "
-            f"at least tol=0.0001 for 3 epochs; restored the weights of epoch "
-            f"{model._best_epoch}") in out
-    assert 1 <= model._best_epoch <= model.n_iter_
+    assert linear.best_epoch_ == 0 and not linear.output_weights_.any()
+    assert (f"Stopped after epoch {linear.n_iter_}: the validation score did not improve by "
+            "at least tol=0.0001 for 3 epochs; kept the weights it started from, the ridge "
+            "fit of the linear path: no epoch improved on them on the validation part.") in out
 
 
 def rendered(capfd):

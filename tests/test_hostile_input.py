@@ -507,12 +507,17 @@ def test_predict_that_overflows_says_so(dtype):
     np.testing.assert_array_equal(X_far, X_before)
 
 
-def test_a_linear_path_on_unscaled_huge_inputs_says_so():
-    """An input of 1e150 through the linear path (the default): each Adam step
-    moves the output by ~learning_rate * 1e150, so the fit diverges, as a linear
-    model trained by Adam would, and says to scale the inputs."""
+def test_a_huge_unscaled_input_does_not_break_the_linear_paths_ridge_start():
+    """An input of 1e150 in one column of the window: the ridge start's penalty grid
+    follows the median column, so the other columns keep their fit (a grid from
+    the mean would shrink every coefficient to zero: training R^2 0.18); the
+    path stays fixed, so nothing diverges. Measured: training R^2 0.83 after two
+    epochs of the network on saturated states (Ridge: 0.99)."""
     X = _set(_X3(), 1e150)
     before = X.copy()
-    with pytest.raises(ValueError, match="diverged.*scale the inputs"):
-        RNNRegressor(**FAST).fit(X, _y())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = RNNRegressor(**FAST).fit(X, _y())
     np.testing.assert_array_equal(X, before)
+    assert np.all(np.isfinite(model.predict(X)))
+    assert model.skip_alpha_[0] < 1.0 and model.score(X, _y()) > 0.5

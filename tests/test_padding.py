@@ -72,6 +72,8 @@ def test_a_padded_fit_equals_the_unpadded_fit():
     X = rng.normal(size=(80, 5, 2))
     y = X[:, :, 0].sum(axis=1)
     padded = np.concatenate([X, np.full((80, 3, 2), np.nan)], axis=1)
+    # to 1e-7 (1e-8 near zero): the ridge start's SVD of the wider window agrees to
+    # rounding (1e-15), which 8 epochs of Adam grow to ~1e-9
     for cell in CELLS:
         params = dict(cell=cell, max_iter=8, random_state=0, **QUIET)
         plain = fit_quietly(RNNRegressor(**params), X, y)
@@ -79,12 +81,12 @@ def test_a_padded_fit_equals_the_unpadded_fit():
         assert pad.n_steps_ == 8
         for a, b in zip(pad.input_weights_ + pad.recurrent_weights_,
                         plain.input_weights_ + plain.recurrent_weights_, strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-8)
         np.testing.assert_allclose(pad.skip_weights_[: 3 * 2], 0.0, atol=0)
         np.testing.assert_allclose(pad.skip_weights_[3 * 2 :], plain.skip_weights_,
-                                   rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(pad.predict(padded), plain.predict(X), rtol=1e-9,
-                                   atol=1e-10)
+                                   rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(pad.predict(padded), plain.predict(X), rtol=1e-7,
+                                   atol=1e-8)
 
 
 @pytest.mark.parametrize("skip", [False, True])

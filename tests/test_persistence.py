@@ -246,7 +246,7 @@ def test_a_file_written_before_the_linear_path_loads_without_one(good_file):
     reference = load_model(io.BytesIO(good_file))
     X, _ = data()
     np.testing.assert_array_equal(loaded.predict(X), reference.predict(X))
-    assert loaded._layout.skip_steps == 0 and not hasattr(loaded, "skip_weights_")
+    assert loaded._layout.skip_steps == 0 and loaded.skip_weights_ is None
 
 
 def test_the_fitted_linear_path_is_saved_even_if_the_parameter_changed_since(tmp_path):
@@ -310,7 +310,7 @@ def test_the_file_is_an_npz_with_json_metadata(tmp_path):
         np.testing.assert_array_equal(npz["W_hy"] * npz["y_scale"], model.output_weights_)
         np.testing.assert_array_equal(npz["loss_curve"], model.loss_curve_)
         assert {"adam_m/W_xh_0", "adam_v/b_y", "rng_keys"} <= set(npz.files)
-    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 2
+    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 3
     assert metadata["skrnn_version"] == skrnn.__version__
     assert metadata["params"] == model.get_params()
     assert metadata["fitted"]["n_iter_"] == model.n_iter_ == 4
@@ -450,8 +450,8 @@ TAMPERING = {
                       "params: The 'activation' parameter"),
     "param_wrong_type": (edit_metadata(_set(["params", "hidden_size"], "5")), "hidden_size"),
     "other_format": (edit_metadata(_set(["format"], "sklearn.MLPRegressor")), "format"),
-    "future_format_version": (edit_metadata(_set(["format_version"], 3)),
-                              "unsupported skrnn model format_version 3"),
+    "future_format_version": (edit_metadata(_set(["format_version"], 4)),
+                              "unsupported skrnn model format_version 4"),
     "format_version_0": (edit_metadata(_set(["format_version"], 0)), "format_version 0"),
     "unknown_cell": (edit_metadata(_set(["params", "cell"], "transformer")),
                      "params: The 'cell' parameter"),
@@ -577,7 +577,7 @@ def test_a_file_of_format_version_1_still_loads_and_trains_on():
     buffer = io.BytesIO()  # and it is saved again in the current format
     save_model(model, buffer)
     with zipfile.ZipFile(buffer) as archive:
-        assert json.loads(archive.read("metadata.json"))["format_version"] == 2
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 3
 
 
 @pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
@@ -634,3 +634,66 @@ def test_the_loader_refuses_what_fit_would_refuse(good_file):
     with pytest.raises(ValueError, match="network cell 'lstm' with activation 'relu'"):
         load_model(edited(_set(["fitted", "network", "cell"], "lstm"),
                           _set(["fitted", "network", "activation"], "relu")))
+
+
+@pytest.fixture(scope="module")
+def linear_path_file():
+    X, y = data(n_samples=150)
+    model = fitted(X, y, skip_connection=True, max_iter=3, early_stopping=True)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    return model, buffer.getvalue()
+
+
+def test_the_ridge_penalty_and_best_epoch_are_saved(linear_path_file):
+    model, content = linear_path_file
+    assert model.skip_alpha_ is not None and model.best_epoch_ is not None
+    loaded = load_model(io.BytesIO(content))
+    np.testing.assert_array_equal(loaded.skip_alpha_, model.skip_alpha_)
+    assert loaded.best_epoch_ == model.best_epoch_
+
+
+def _downgrade_to_version_2(members):
+    """The same model as a version-2 file wrote it: no skip_alpha, no best_epoch_."""
+    members.pop("skip_alpha.npy")
+    metadata = json.loads(members["metadata.json"])
+    metadata["format_version"] = 2
+    metadata["fitted"].pop("best_epoch_")
+    members["metadata.json"] = json.dumps(metadata).encode()
+    return build(members)
+
+
+def test_a_version_2_file_loads_with_its_path_penalised_by_alpha(linear_path_file):
+    model, content = linear_path_file
+    X, y = data(n_samples=150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        old = load_model(io.BytesIO(_downgrade_to_version_2(members_of(content))))
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    assert old.skip_alpha_ is None and old.best_epoch_ is None
+    # as it was trained then: alpha on every weight matrix, the linear path included
+    penalty = old._penalty(len(X))
+    np.testing.assert_array_equal(penalty, old._layout.weight_mask() * old.alpha)
+    # the current file's path has its own ridge penalty
+    assert not np.array_equal(load_model(io.BytesIO(content))._penalty(len(X)), penalty)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("negative_skip_alpha", "skip_alpha must be positive and finite"),
+    ("missing_skip_alpha", r"missing members \['skip_alpha.npy'\]"),
+    ("best_epoch_beyond_n_iter", "best_epoch_ is beyond n_iter_"),
+    ("best_epoch_not_an_int", "best_epoch_"),
+])
+def test_load_rejects_a_tampered_ridge_penalty_or_best_epoch(linear_path_file, case, message):
+    members = members_of(linear_path_file[1])
+    metadata = json.loads(members["metadata.json"])
+    if case == "negative_skip_alpha":
+        members["skip_alpha.npy"] = npy(-np.ones(1))
+    elif case == "missing_skip_alpha":
+        members.pop("skip_alpha.npy")
+    else:
+        metadata["fitted"]["best_epoch_"] = (metadata["fitted"]["n_iter_"] + 1
+                                            if case == "best_epoch_beyond_n_iter" else "0")
+    members["metadata.json"] = json.dumps(metadata).encode()
+    with pytest.raises(ValueError, match=message):
+        load_model(io.BytesIO(build(members)))
