@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.metrics import mean_squared_error
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -105,6 +105,11 @@ def rnn(window, seed, **params):
 
 def ridge(window, seed):
     return windowed(Ridge(), window, flatten=True)
+
+
+def ridge_cv(window, seed):
+    """RidgeCV (efficient leave-one-out over alphas 1e-4..1e3) on the same windows."""
+    return windowed(RidgeCV(alphas=np.logspace(-4, 3, 15)), window, flatten=True)
 
 
 def hgb(window, seed):

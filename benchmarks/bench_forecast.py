@@ -28,7 +28,7 @@ import numpy as np
 
 from _common import RESULTS, machine_info, write_results
 from _forecast import (SEEDS, TEST_ORIGINS, geometric_mean, hgb, load_series, mlp, ridge,
-                       rnn, run_jobs, torch_model)
+                       ridge_cv, rnn, run_jobs, torch_model)
 
 
 def rnn_cell(cell):
@@ -49,6 +49,7 @@ def models():
         "ETS": ("ETS", False),
         "ARIMA": ("ARIMA", False),
         "Ridge": (ridge, False),
+        "RidgeCV": (ridge_cv, False),
         "HistGradientBoosting": (hgb, False),
         "MLPRegressor(32)": (mlp, True),
         "RNNRegressor (defaults)": (rnn_defaults, True),

@@ -58,12 +58,12 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from _common import machine_info, write_results
-from _forecast import DEV_ORIGINS, SEEDS, geometric_mean, load_series, ridge, run_jobs
+from _forecast import (DEV_ORIGINS, SEEDS, geometric_mean, load_series, ridge, ridge_cv,
+                       run_jobs)
 from skrnn import RNNRegressor, SequenceWindower
 
 # the defaults when round 2 started (the code of the ridge floor, round 1's choices)
@@ -139,11 +139,6 @@ class Candidate:
         if self.params["n_seeds"] > 1:
             model = SeedAverage(model, self.params["n_seeds"], seed)
         return make_pipeline(*steps, model)
-
-
-def ridge_cv(window, seed):
-    return make_pipeline(StandardScaler(), SequenceWindower(window, flatten=True),
-                         RidgeCV(alphas=np.logspace(-4, 3, 15)))
 
 
 def adding_problem():

@@ -21,3 +21,21 @@ def test_readme_block_runs(index, capsys):
         warnings.simplefilter("ignore", ConvergenceWarning)
         exec(compile(BLOCKS[index], f"README block {index}", "exec"), {})
     assert capsys.readouterr().out.strip()  # every block prints its results
+
+
+def test_the_cells_example_prints_what_its_comment_says(capsys):
+    """The adding-problem block: the R² its comment states, to 0.01, and the
+    exported state dict includes the linear path."""
+    block = next(b for b in BLOCKS if "the adding problem" in b)
+    claimed = dict(re.findall(r"(elman|gru|lstm) ([0-9.]+)", block.split("# R²:")[1]
+                              .splitlines()[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exec(compile(block, "README cells block", "exec"), {})
+    lines = capsys.readouterr().out.strip().splitlines()
+    printed = dict(line.split() for line in lines[:3])
+    assert set(printed) == set(claimed) == {"elman", "gru", "lstm"}
+    for cell in claimed:
+        assert abs(float(printed[cell]) - float(claimed[cell])) <= 0.01, cell
+    assert float(printed["gru"]) >= 0.95 and float(printed["lstm"]) >= 0.95
+    assert "'skip.weight'" in lines[3]
