@@ -74,6 +74,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     _monitor_validation_loss = False
     # early_stopping="auto" holds out a validation part from this many samples on
     _auto_early_stopping_min_samples = 1000
+    # whether the head has the linear path option (skip_connection; its fitted
+    # attributes skip_weights_ and skip_alpha_ are None when it is off)
+    _has_linear_path_option = False
 
     def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
         """The training targets, 2-D in ``dtype``; sets ``n_outputs_`` on a first pass."""
@@ -131,7 +134,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                     self.recurrent_biases_ or [None] * len(self.input_weights_),
                 )
             ],
-            self.output_weights_, self.output_bias_, self.skip_weights_,
+            self.output_weights_, self.output_bias_, self.__dict__.get("skip_weights_"),
         )
 
     def _raw_output(self, X):
@@ -414,7 +417,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         self._theta = np.zeros(self._layout.size, dtype=dtype)
         self._params = self._layout.params(self._theta)
         _network.initialize(self._params, self._rng)
-        self.skip_alpha_ = None  # set by the linear path's start
+        if self._has_linear_path_option:
+            self.skip_alpha_ = None  # set by the linear path's start
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_, self.grad_norm_curve_ = [], []
         self._no_improvement_count = 0
@@ -440,7 +444,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         linear path's ridge penalty ``skip_alpha_`` on ``W_xy``, 0 on biases."""
         penalty = self._layout.weight_mask(self._theta.dtype) * self.alpha
         W_xy = self._params.W_xy
-        if W_xy is not None and self.skip_alpha_ is not None:
+        if W_xy is not None and self.skip_alpha_ is not None:  # None: an older file's
             per_output = _linear_path.training_penalty(
                 self.skip_alpha_, self.n_outputs_, n_samples,
                 _training.batch_size_of(self, n_samples),
@@ -508,9 +512,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         attributes["output_weights_"], attributes["output_bias_"] = self._output_layer(
             p.W_hy, p.b_y
         )
-        attributes["skip_weights_"] = None
-        if p.W_xy is not None:  # the linear path, in the units of the read-out
-            attributes["skip_weights_"] = self._output_layer(p.W_xy, np.zeros_like(p.b_y))[0]
+        if self._has_linear_path_option:  # the linear path, in the units of the read-out
+            attributes["skip_weights_"] = None if p.W_xy is None else self._output_layer(
+                p.W_xy, np.zeros_like(p.b_y))[0]
         return attributes
 
     def _set_public_attributes(self):

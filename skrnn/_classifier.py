@@ -148,6 +148,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Accuracy on the validation part after each epoch, or None.
     best_validation_score_ : float or None
         Validation accuracy of the epoch kept (the lowest validation loss), or None.
+    best_epoch_ : int or None
+        With early stopping, the epoch whose weights the model holds (0: the
+        initial weights, when no epoch lowered the validation loss);
+        ``n_iter_`` counts every epoch run. None without early stopping.
     grad_norm_curve_ : list of float
         Mean global gradient norm, before clipping, of each epoch.
     n_iter_ : int

@@ -249,6 +249,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     # a validation tail of 10 samples or more (at validation_fraction=0.1) can tell the
     # network's epochs from the ridge fit it starts from
     _auto_early_stopping_min_samples = 100
+    _has_linear_path_option = True
 
     def __init__(
         self,

@@ -155,7 +155,7 @@ def save_model(model, path, *, include_optimizer=True):
     arrays = dict(p.named())
     head, head_arrays = _save_head(model)
     arrays.update(head_arrays)
-    if model.skip_alpha_ is not None:  # the linear path's ridge penalty
+    if getattr(model, "skip_alpha_", None) is not None:  # the linear path's ridge penalty
         arrays["skip_alpha"] = np.asarray(model.skip_alpha_, dtype=np.float64)
     arrays["loss_curve"] = np.asarray(model.loss_curve_, dtype=np.float64)
     arrays["grad_norm_curve"] = np.asarray(model.grad_norm_curve_, dtype=np.float64)
@@ -577,7 +577,8 @@ def _load(archive):
     model.grad_norm_curve_ = arrays["grad_norm_curve"].tolist()
     model._no_improvement_count = _count(fitted, "no_improvement_count", 0)
     # a path from an older file was penalised by alpha, as then (see BaseRNN._penalty)
-    model.skip_alpha_ = arrays["skip_alpha"] if has_skip_alpha else None
+    if model._has_linear_path_option:
+        model.skip_alpha_ = arrays["skip_alpha"] if has_skip_alpha else None
     if has_skip_alpha and not np.all((model.skip_alpha_ > 0) & np.isfinite(model.skip_alpha_)):
         raise ValueError("invalid skrnn model file: skip_alpha must be positive and finite")
     best_epoch = fitted["best_epoch_"]

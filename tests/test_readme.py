@@ -39,3 +39,25 @@ def test_the_cells_example_prints_what_its_comment_says(capsys):
         assert abs(float(printed[cell]) - float(claimed[cell])) <= 0.01, cell
     assert float(printed["gru"]) >= 0.95 and float(printed["lstm"]) >= 0.95
     assert "'skip.weight'" in lines[3]
+
+
+def test_the_forecasting_table_is_the_results_file():
+    """Every row of the README's forecasting table is benchmarks/results/forecast.json
+    (the model column is the file's model name), to the three decimals shown."""
+    import json
+
+    results = json.loads((REPO / "benchmarks" / "results" / "forecast.json").read_text())
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Forecasting four real series"):]
+    lines = [line for line in section.split("\n\n")[2].splitlines()[2:]]
+    assert len(lines) >= 5
+    for line in lines:
+        model, *cells, geo, secs = [c.strip() for c in line.strip("|").split("|")]
+        rows = {r["series"]: r for r in results["rows"] if r["model"] == model}
+        assert rows, model
+        for name, cell in zip(results["series"], cells, strict=True):
+            expected = "—" if name not in rows else f"{rows[name]['median_ratio']:.3f}"
+            assert cell == expected, (model, name)
+        summary = results["summary"][model]
+        assert geo == f"{summary['geometric_mean']:.3f}", model
+        assert secs == f"{summary['median_fit_seconds']:.2f}", model
