@@ -54,7 +54,7 @@ def models():
         "MLPRegressor(32)": (mlp, True),
         "RNNRegressor (defaults)": (rnn_defaults, True),
         "RNNRegressor(cell='elman')": (rnn_cell("elman"), True),
-        "RNNRegressor(cell='lstm')": (rnn_cell("lstm"), True),
+        "RNNRegressor(cell='gru')": (rnn_cell("gru"), True),
     }
     try:
         import torch  # noqa: F401

@@ -38,8 +38,11 @@ Selection rule, written down before the first run of round 2:
    ``learning_rate_init`` 3e-3/1e-2/3e-2 (except the base's own),
    ``n_iter_no_change`` 5/20, ``validation_fraction`` 0.2, the network reading
    the window relative to its last step (``x_t - x_T`` and the level ``x_T`` as
-   features of every step; the linear path spans the same functions), and the
-   average of 3 fits with different seeds. A change passes if its paired
+   features of every step; the linear path spans the same functions), the
+   average of 3 fits with different seeds, and (added after the first run,
+   which had not measured it) the weights averaged over the 5 epochs around
+   the best validation epoch (those that ran; a kept ridge start stays as it
+   is). A change passes if its paired
    log-ratio to the base, ``log(MSE_change / MSE_base)`` over the 36 (series,
    fold, seed) fits, has a mean below minus two standard errors, it is
    admissible, and its median fit time is at most 1.5x the base's. Per
@@ -69,7 +72,7 @@ from skrnn import RNNRegressor, SequenceWindower
 # the defaults when round 2 started (the code of the ridge floor, round 1's choices)
 START = dict(cell="lstm", fixed_path=False, alpha=0.3, hidden_size=8,
              learning_rate_init="auto", n_iter_no_change=10, validation_fraction=0.1,
-             relative_input=False, n_seeds=1)
+             relative_input=False, n_seeds=1, weight_average=1)
 AUTO_LEARNING_RATE = {"elman": 3e-3, "gru": 1e-2, "lstm": 1e-2}
 STAGE_1 = dict(cell=["elman", "gru", "lstm"], fixed_path=[False, True],
                alpha=[1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1])
@@ -80,6 +83,7 @@ STAGE_2 = {
     "validation_fraction": [0.2],
     "relative_input": [True],
     "n_seeds": [3],
+    "weight_average": [5],
 }
 ESTIMATOR_PARAMS = ("cell", "alpha", "hidden_size", "learning_rate_init", "n_iter_no_change",
                     "validation_fraction")
@@ -127,6 +131,48 @@ class SeedAverage(RegressorMixin, BaseEstimator):
         return np.mean([e.predict(X) for e in self.estimators_], axis=0)
 
 
+class EpochWeights:
+    """A callback: the flat weights after each epoch."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        if context.task_name == "fit":
+            self.thetas = []
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "epoch":
+            self.thetas.append(estimator._theta.copy())
+        return False
+
+
+class WeightAverage(RegressorMixin, BaseEstimator):
+    """``estimator`` with its weights averaged over the ``n_epochs`` epochs around
+    the best validation epoch (only those that ran); a kept start (epoch 0) stays."""
+
+    def __init__(self, estimator, n_epochs=5):
+        self.estimator, self.n_epochs = estimator, n_epochs
+
+    def fit(self, X, y):
+        recorder = EpochWeights()
+        model = clone(self.estimator).set_callbacks(recorder).fit(X, y)
+        best = model.best_epoch_
+        if best:  # epochs best - 2 .. best + 2 (1-based), those that ran
+            half = self.n_epochs // 2
+            chosen = recorder.thetas[max(best - 1 - half, 0):best + half]
+            model._theta[...] = np.mean(chosen, axis=0)
+            model._set_public_attributes()
+        self.estimator_ = model
+        return self
+
+    def predict(self, X):
+        return self.estimator_.predict(X)
+
+
 class Candidate:
     def __init__(self, params):
         self.params = params
@@ -136,6 +182,8 @@ class Candidate:
         if self.params["relative_input"]:
             steps.append(FunctionTransformer(relative_to_last_step))
         model = estimator(self.params, seed)
+        if self.params["weight_average"] > 1:
+            model = WeightAverage(model, self.params["weight_average"])
         if self.params["n_seeds"] > 1:
             model = SeedAverage(model, self.params["n_seeds"], seed)
         return make_pipeline(*steps, model)

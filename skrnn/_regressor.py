@@ -22,10 +22,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {"elman", "gru", "lstm"}, default="gru"
+    cell : {"elman", "gru", "lstm"}, default="lstm"
         The recurrent cell. The gated cells (GRU, LSTM) carry information over
         many steps more easily; the Elman cell is the cheapest per step. The
-        default, with ``skip_connection=True`` and ``alpha=1e-3``, was chosen
+        default, with ``skip_connection=True`` and ``alpha=1e-2``, was chosen
         across four real series (weather in two cities, sunspots, US GDP) by
         rolling-origin evaluation on the rows before their test folds
         (``benchmarks/select_forecast_defaults.py``; see the user guide's
@@ -75,7 +75,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``partial_fit`` never holds data out.
     validation_fraction : float, default=0.1
         Fraction of the samples held out when early stopping is on.
-    alpha : float, default=1e-3
+    alpha : float, default=1e-2
         L2 penalty on the network's weight matrices (not the biases, not the
         linear path, which has its own ridge penalty ``skip_alpha_``):
         ``0.5 * alpha * sum(W ** 2) / sum(sample_weight in the batch)``.
@@ -253,7 +253,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def __init__(
         self,
-        cell="gru",
+        cell="lstm",
         hidden_size=8,
         n_layers=1,
         activation="tanh",
@@ -267,7 +267,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         n_iter_no_change=10,
         early_stopping="auto",
         validation_fraction=0.1,
-        alpha=1e-3,
+        alpha=1e-2,
         momentum=0.9,
         nesterovs_momentum=True,
         beta_1=0.9,

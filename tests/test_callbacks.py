@@ -16,8 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower, load_model, save_model
+from ._helpers import QUIET
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 
 
 def regression(n=200, seed=0):
@@ -66,9 +66,7 @@ def test_scoring_monitor_logs_the_score_of_every_epochs_weights(cell):
     X, y = regression()
     monitor, recorder = ScoringMonitor(scoring="r2"), Recorder()
     model = RNNRegressor(cell=cell, max_iter=6, random_state=0, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.set_callbacks(monitor, recorder).fit(X, y)
+    model.set_callbacks(monitor, recorder).fit(X, y)
     rows = epoch_rows(monitor.get_logs())
     assert [row["task_id"] for row in rows] == list(range(6))
     scores = [row["r2"] for row in rows]
@@ -77,9 +75,7 @@ def test_scoring_monitor_logs_the_score_of_every_epochs_weights(cell):
     # (looked at after the fit: they never changed) and fits stopped at epoch k
     for k, (score, copy) in enumerate(zip(scores, recorder.fitted, strict=True), start=1):
         assert score == pytest.approx(r2_score(y, copy.predict(X)), rel=1e-12)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            stopped = RNNRegressor(cell=cell, max_iter=k, random_state=0, **QUIET).fit(X, y)
+        stopped = RNNRegressor(cell=cell, max_iter=k, random_state=0, **QUIET).fit(X, y)
         np.testing.assert_array_equal(copy.predict(X), stopped.predict(X))
         assert copy.n_iter_ == k and len(copy.loss_curve_) == k
     np.testing.assert_array_equal(recorder.fitted[-1].predict(X), model.predict(X))
@@ -93,9 +89,7 @@ def test_scoring_monitor_on_the_classifier_with_sample_weight_as_metadata():
     w = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
     monitor = ScoringMonitor(scoring="accuracy")
     model = RNNClassifier(max_iter=4, random_state=0, **QUIET).set_callbacks(monitor)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y, sample_weight=w)
+    model.fit(X, y, sample_weight=w)
     rows = epoch_rows(monitor.get_logs())
     assert len(rows) == 4
     assert rows[-1]["accuracy"] == pytest.approx(
@@ -106,10 +100,8 @@ def test_hooks_get_the_users_data_the_tree_of_tasks_and_teardown():
     X, y = regression()
     w = np.ones(len(y))
     recorder = Recorder()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        RNNRegressor(max_iter=3, random_state=0, **QUIET).set_callbacks(recorder).fit(
-            X, y, sample_weight=w)
+    RNNRegressor(max_iter=3, random_state=0, **QUIET).set_callbacks(recorder).fit(
+        X, y, sample_weight=w)
     assert recorder.calls == [
         ("setup", "fit"), ("begin", "fit", 0),
         ("begin", "epoch", 0), ("end", "epoch", 0),
@@ -164,23 +156,21 @@ def test_a_callback_stop_with_early_stopping_restores_the_best_epoch(estimator):
 
 def test_verbose_says_why_training_ended(capsys):
     X, y = regression(n=400)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        RNNRegressor(max_iter=2, random_state=0, verbose=True, **QUIET).fit(X, y)
-        assert "Stopped after epoch 2: max_iter=2 reached" in capsys.readouterr().out
-        RNNRegressor(max_iter=50, random_state=0, verbose=True, **QUIET).set_callbacks(
-            Recorder(stop_at=2)).fit(X, y)
-        assert "Stopped after epoch 2: a callback asked to stop." in capsys.readouterr().out
-        model = RNNRegressor(max_iter=200, random_state=0, verbose=True, early_stopping=True,
-                             n_iter_no_change=3, skip_connection=False).fit(X, y)
-        out = capsys.readouterr().out
-        assert (f"Stopped after epoch {model.n_iter_}: the validation score did not improve "
-                f"by at least tol=0.0001 for 3 epochs; restored the weights of epoch "
-                f"{model.best_epoch_}, the best on the validation part.") in out
-        assert 1 <= model.best_epoch_ <= model.n_iter_
-        # a linear target: no epoch improves on the ridge fit the model starts from
-        linear = RNNRegressor(max_iter=200, random_state=0, verbose=True,
-                              early_stopping=True, n_iter_no_change=3).fit(X, y)
+    RNNRegressor(max_iter=2, random_state=0, verbose=True, **QUIET).fit(X, y)
+    assert "Stopped after epoch 2: max_iter=2 reached" in capsys.readouterr().out
+    RNNRegressor(max_iter=50, random_state=0, verbose=True, **QUIET).set_callbacks(
+        Recorder(stop_at=2)).fit(X, y)
+    assert "Stopped after epoch 2: a callback asked to stop." in capsys.readouterr().out
+    model = RNNRegressor(max_iter=200, random_state=0, verbose=True, early_stopping=True,
+                         n_iter_no_change=3, skip_connection=False).fit(X, y)
+    out = capsys.readouterr().out
+    assert (f"Stopped after epoch {model.n_iter_}: the validation score did not improve "
+            f"by at least tol=0.0001 for 3 epochs; restored the weights of epoch "
+            f"{model.best_epoch_}, the best on the validation part.") in out
+    assert 1 <= model.best_epoch_ <= model.n_iter_
+    # a linear target: no epoch improves on the ridge fit the model starts from
+    linear = RNNRegressor(max_iter=200, random_state=0, verbose=True,
+                          early_stopping=True, n_iter_no_change=3).fit(X, y)
     out = capsys.readouterr().out
     assert linear.best_epoch_ == 0 and not linear.output_weights_.any()
     assert (f"Stopped after epoch {linear.n_iter_}: the validation score did not improve by "
@@ -197,14 +187,12 @@ def rendered(capfd):
 def test_progress_bar_alone_and_in_a_search(estimator, capfd):
     pytest.importorskip("rich")  # the test extra installs it: this does not skip in CI
     X, y = regression(n=120) if estimator is RNNRegressor else classification(n=120)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator(max_iter=3, random_state=0).set_callbacks(ProgressBar()).fit(X, y)
-        text = rendered(capfd)
-        assert f"{estimator.__name__} - fit" in text and "100%" in text
-        search = GridSearchCV(estimator(max_iter=3, random_state=0), {"hidden_size": [4, 8]},
-                              cv=2)
-        search.set_callbacks(ProgressBar()).fit(X, y)
+    estimator(max_iter=3, random_state=0).set_callbacks(ProgressBar()).fit(X, y)
+    text = rendered(capfd)
+    assert f"{estimator.__name__} - fit" in text and "100%" in text
+    search = GridSearchCV(estimator(max_iter=3, random_state=0), {"hidden_size": [4, 8]},
+                          cv=2)
+    search.set_callbacks(ProgressBar()).fit(X, y)
     text = rendered(capfd)
     assert "GridSearchCV - fit" in text
     # one bar per fit of the network inside the search: 2 candidates x 2 folds + refit
@@ -216,20 +204,18 @@ def test_callbacks_propagate_from_a_pipeline_and_into_worker_processes(capfd):
     rng = np.random.RandomState(0)
     rows = rng.normal(size=(200, 2))
     y = np.roll(rows[:, 0], -1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        pipe = make_pipeline(StandardScaler(), SequenceWindower(4),
-                             RNNRegressor(max_iter=2, random_state=0))
-        pipe.set_callbacks(ProgressBar()).fit(rows, y)
-        assert "RNNRegressor - fit" in rendered(capfd)
-        # n_jobs=2: the searches send the network's epochs back from the workers
-        monitor = ScoringMonitor(scoring="r2")
-        X, y = regression(n=120)
-        search = GridSearchCV(
-            RNNRegressor(max_iter=3, random_state=0, **QUIET).set_callbacks(monitor),
-            {"hidden_size": [4, 8]}, cv=2, n_jobs=2,
-        )
-        search.fit(X, y)
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(4),
+                         RNNRegressor(max_iter=2, random_state=0))
+    pipe.set_callbacks(ProgressBar()).fit(rows, y)
+    assert "RNNRegressor - fit" in rendered(capfd)
+    # n_jobs=2: the searches send the network's epochs back from the workers
+    monitor = ScoringMonitor(scoring="r2")
+    X, y = regression(n=120)
+    search = GridSearchCV(
+        RNNRegressor(max_iter=3, random_state=0, **QUIET).set_callbacks(monitor),
+        {"hidden_size": [4, 8]}, cv=2, n_jobs=2,
+    )
+    search.fit(X, y)
     rows_logged = epoch_rows(monitor.get_logs())
     assert len(rows_logged) == (2 * 2 + 1) * 3  # (candidates x folds + refit) x epochs
     assert all(np.isfinite(row["r2"]) for row in rows_logged)
@@ -240,9 +226,7 @@ def test_callbacks_propagate_from_a_pipeline_and_into_worker_processes(capfd):
                            {"hidden_size": [4, 8, 16]}, n_iter=2, cv=2, n_jobs=2,
                            random_state=0),
     ):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            search.set_callbacks(ProgressBar()).fit(X, y)
+        search.set_callbacks(ProgressBar()).fit(X, y)
         assert rendered(capfd).count("RNNRegressor - fit") == 5
 
 
@@ -251,14 +235,12 @@ def test_clone_pickle_and_save_model_with_callbacks(tmp_path):
     recorder = Recorder()
     model = RNNRegressor(max_iter=2, random_state=0, **QUIET).set_callbacks(recorder)
     assert clone(model)._skl_callbacks == [recorder]  # as scikit-learn's clone does
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-        restored = pickle.loads(pickle.dumps(model))
-        assert len(restored._skl_callbacks) == 1
-        assert isinstance(restored._skl_callbacks[0], Recorder)
-        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
-        restored.set_params(max_iter=1, warm_start=True).fit(X, y)  # its copy records
+    model.fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    assert len(restored._skl_callbacks) == 1
+    assert isinstance(restored._skl_callbacks[0], Recorder)
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    restored.set_params(max_iter=1, warm_start=True).fit(X, y)  # its copy records
     assert restored._skl_callbacks[0].calls[-1] == ("teardown", "fit")
     buffer = io.BytesIO()
     save_model(model, buffer)

@@ -14,9 +14,8 @@ import zipfile
 from skrnn import RNNClassifier, _network, export, load_model, save_model
 from skrnn._losses import logistic_log_loss, softmax_log_loss
 
-from .test_gradients import RTOL, numerical_gradient, relative_error
+from ._helpers import QUIET, RTOL, numerical_gradient, relative_error
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 CELLS = ["elman", "gru", "lstm"]
 
 
@@ -29,12 +28,6 @@ def sign_task(n_samples=400, n_steps=8, lag=4, seed=0, n_classes=2):
     if n_classes == 2:
         return X, np.where(value > 0, "pos", "neg")
     return X, np.digitize(value, np.quantile(value, [1 / 3, 2 / 3]))
-
-
-def fit_quietly(model, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(*args, **kwargs)
 
 
 # ---------------------------------------------------- heads: loss and gradients
@@ -135,8 +128,8 @@ def test_losses_are_finite_for_huge_logits():
 def test_learns_the_sign_of_a_value_several_steps_back(cell):
     X, y = sign_task()
     X_test, y_test = sign_task(seed=1)
-    clf = fit_quietly(RNNClassifier(cell=cell, hidden_size=8, max_iter=60, random_state=0,
-                                    **QUIET), X, y)
+    clf = RNNClassifier(cell=cell, hidden_size=8, max_iter=60, random_state=0,
+                                    **QUIET).fit(X, y)
     assert clf.loss_curve_[-1] < 0.3 * clf.loss_curve_[0]
     assert clf.score(X_test, y_test) > 0.9
     assert clf.classes_.tolist() == ["neg", "pos"] and clf.n_outputs_ == 1
@@ -144,7 +137,7 @@ def test_learns_the_sign_of_a_value_several_steps_back(cell):
 
 def test_multiclass_and_multilabel_heads():
     X, y3 = sign_task(n_classes=3)
-    multi = fit_quietly(RNNClassifier(max_iter=150, random_state=0, **QUIET), X, y3)
+    multi = RNNClassifier(max_iter=150, random_state=0, **QUIET).fit(X, y3)
     assert multi.out_activation_ == "softmax" and multi.n_outputs_ == 3
     proba = multi.predict_proba(X)
     assert proba.shape == (400, 3)
@@ -152,7 +145,7 @@ def test_multiclass_and_multilabel_heads():
     np.testing.assert_array_equal(multi.predict(X), multi.classes_[proba.argmax(axis=1)])
     assert multi.score(X, y3) > 0.8
     Y = np.column_stack([X[:, -3, 0] > 0, X[:, -2, 1] > 0]).astype(int)
-    labels = fit_quietly(RNNClassifier(max_iter=60, random_state=0, **QUIET), X, Y)
+    labels = RNNClassifier(max_iter=60, random_state=0, **QUIET).fit(X, Y)
     assert labels.out_activation_ == "logistic" and labels.n_outputs_ == 2
     assert labels.predict(X).shape == (400, 2)
     assert set(np.unique(labels.predict(X))) <= {0, 1}
@@ -162,7 +155,7 @@ def test_multiclass_and_multilabel_heads():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_predict_proba_rows_sum_to_one_and_match_decision_function(dtype):
     X, y3 = sign_task(n_classes=3)
-    clf = fit_quietly(RNNClassifier(max_iter=5, random_state=0), X.astype(dtype), y3)
+    clf = RNNClassifier(max_iter=5, random_state=0).fit(X.astype(dtype), y3)
     proba = clf.predict_proba(X.astype(dtype))
     assert proba.dtype == dtype
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=10 * np.finfo(dtype).eps)
@@ -172,7 +165,7 @@ def test_predict_proba_rows_sum_to_one_and_match_decision_function(dtype):
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X.astype(dtype))), proba,
                                rtol=1e-5)
     X2, y2 = sign_task()
-    binary = fit_quietly(RNNClassifier(max_iter=5, random_state=0), X2.astype(dtype), y2)
+    binary = RNNClassifier(max_iter=5, random_state=0).fit(X2.astype(dtype), y2)
     z = binary.decision_function(X2.astype(dtype))
     assert z.shape == (400,)
     np.testing.assert_allclose(binary.predict_proba(X2.astype(dtype))[:, 1],
@@ -189,7 +182,7 @@ def test_labels_of_any_type(labels):
     X, y3 = sign_task(n_samples=120, n_classes=3)
     y = np.asarray(labels, dtype=object if isinstance(labels[0], str) else None)
     y = y[y3 % len(set(labels))]
-    clf = fit_quietly(RNNClassifier(max_iter=3, random_state=0), X, y)
+    clf = RNNClassifier(max_iter=3, random_state=0).fit(X, y)
     assert sorted(clf.classes_.tolist()) == sorted(set(labels))
     assert set(clf.predict(X).tolist()) <= set(labels)
 
@@ -210,7 +203,7 @@ def test_partial_fit_needs_classes_first_and_refuses_unknown_labels():
 def test_partial_fit_equals_fit():
     X, y = sign_task(n_samples=150)
     params = dict(random_state=3, batch_size=32, **QUIET)
-    full = fit_quietly(RNNClassifier(max_iter=5, **params), X, y)
+    full = RNNClassifier(max_iter=5, **params).fit(X, y)
     inc = RNNClassifier(**params)
     for _ in range(5):
         inc.partial_fit(X, y, classes=["neg", "pos"])
@@ -231,27 +224,27 @@ def test_integer_weights_equal_repeated_samples(cell):
     w = rng.randint(0, 5, 15)
     X_w, y_w, w_w = shuffle(X, y, w, random_state=0)
     params = dict(cell=cell, random_state=0, max_iter=50)
-    weighted = fit_quietly(RNNClassifier(**params), X_w, y_w, sample_weight=w_w)
-    repeated = fit_quietly(RNNClassifier(**params), X.repeat(w, 0), y.repeat(w))
+    weighted = RNNClassifier(**params).fit(X_w, y_w, sample_weight=w_w)
+    repeated = RNNClassifier(**params).fit(X.repeat(w, 0), y.repeat(w))
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X),
                                rtol=1e-9, atol=1e-12)
-    unweighted = fit_quietly(RNNClassifier(**params), X, y)
+    unweighted = RNNClassifier(**params).fit(X, y)
     assert not np.allclose(unweighted.predict_proba(X), weighted.predict_proba(X), rtol=1e-3)
 
 
 def test_a_class_with_zero_total_weight_and_imbalanced_weights():
     X, y = sign_task(n_samples=300)
     w = np.where(y == "pos", 0.0, 1.0)  # the positive class weighs nothing
-    zero = fit_quietly(RNNClassifier(max_iter=30, random_state=0, **QUIET), X, y,
+    zero = RNNClassifier(max_iter=30, random_state=0, **QUIET).fit(X, y,
                        sample_weight=w)
     assert zero.classes_.tolist() == ["neg", "pos"]
     assert np.mean(zero.predict(X) == "neg") > 0.95  # it learns the weighted data only
     # imbalanced data: 10 % positives; weighting them up raises their recall
     keep = (y == "neg") | (np.arange(300) % 10 == 0)
     X_i, y_i = X[keep], y[keep]
-    plain = fit_quietly(RNNClassifier(max_iter=30, random_state=0, **QUIET), X_i, y_i)
+    plain = RNNClassifier(max_iter=30, random_state=0, **QUIET).fit(X_i, y_i)
     balanced_w = np.where(y_i == "pos", np.mean(y_i == "neg") / np.mean(y_i == "pos"), 1.0)
-    balanced = fit_quietly(RNNClassifier(max_iter=30, random_state=0, **QUIET), X_i, y_i,
+    balanced = RNNClassifier(max_iter=30, random_state=0, **QUIET).fit(X_i, y_i,
                            sample_weight=balanced_w)
     X_t, y_t = sign_task(seed=1)
     recall = lambda m: np.mean(m.predict(X_t[y_t == "pos"]) == "pos")  # noqa: E731
@@ -295,7 +288,7 @@ def test_early_stopping_holds_out_a_stratified_part_and_keeps_the_lowest_loss():
 def test_to_torch_gives_the_logits(cell):
     torch = pytest.importorskip("torch")
     for X, y in (sign_task(n_samples=60), sign_task(n_samples=60, n_classes=3)):
-        clf = fit_quietly(RNNClassifier(cell=cell, max_iter=3, random_state=0), X, y)
+        clf = RNNClassifier(cell=cell, max_iter=3, random_state=0).fit(X, y)
         with torch.no_grad():
             logits = export.to_torch(clf)(torch.from_numpy(X)).numpy()
         assert logits.shape == (60, clf.n_outputs_)
@@ -320,8 +313,8 @@ def test_save_and_load_keep_the_classes_without_pickle(cell, target):
     y = {"strings": y, "integers": np.where(y == "pos", 7, -2),
          "booleans": y == "pos", "multiclass": sign_task(n_samples=80, n_classes=3)[1],
          "multilabel": np.column_stack([y == "pos", X[:, -1, 1] > 0]).astype(int)}[target]
-    model = fit_quietly(RNNClassifier(cell=cell, max_iter=3, warm_start=True,
-                                      random_state=0), X, y)
+    model = RNNClassifier(cell=cell, max_iter=3, warm_start=True,
+                                      random_state=0).fit(X, y)
     loaded, content = _round_trip(model)
     assert type(loaded) is RNNClassifier
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
@@ -332,13 +325,13 @@ def test_save_and_load_keep_the_classes_without_pickle(cell, target):
         metadata = json.loads(archive.read("metadata.json"))
     assert metadata["format"] == "skrnn.RNNClassifier"
     for m in (model, loaded):  # and training goes on bit for bit
-        fit_quietly(m.set_params(max_iter=2), X, y)
+        m.set_params(max_iter=2).fit(X, y)
     np.testing.assert_array_equal(loaded._theta, model._theta)
 
 
 def test_a_file_with_tampered_classes_is_refused():
     X, y = sign_task(n_samples=40)
-    model = fit_quietly(RNNClassifier(max_iter=1, random_state=0), X, y)
+    model = RNNClassifier(max_iter=1, random_state=0).fit(X, y)
     _, content = _round_trip(model)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         members = {i.filename: archive.read(i) for i in archive.infolist()}
@@ -367,8 +360,9 @@ def test_a_file_with_tampered_classes_is_refused():
 def test_a_validation_part_too_small_to_guide_early_stopping_warns():
     X, y = sign_task(n_samples=120)
     with pytest.warns(UserWarning, match=r"holds out 12 samples, \d of its smallest class"):
-        fit_quietly(RNNClassifier(early_stopping=True, max_iter=2, random_state=0), X, y)
+        RNNClassifier(early_stopping=True, max_iter=2, random_state=0).fit(X, y)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)  # 40 per class: no warning
-        fit_quietly(RNNClassifier(early_stopping=True, validation_fraction=0.2, max_iter=2,
-                                  random_state=0), *sign_task(n_samples=400))
+        # 40 per class: no warning
+        warnings.filterwarnings("error", message="RNNClassifier: early stopping holds out")
+        RNNClassifier(early_stopping=True, validation_fraction=0.2, max_iter=2,
+                                  random_state=0).fit(*sign_task(n_samples=400))

@@ -6,12 +6,10 @@ The chunk tests need only NumPy and run everywhere; the dask tests need the
 
 import os
 import pickle
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -306,9 +304,7 @@ def test_predict_dask_matches_in_memory_predict(da, flatten, n_outputs, cell):
     windows, _ = whole_windows(X, y, 7, flatten=flatten)
     target = y if n_outputs == 1 else np.column_stack([y, -2 * y])
     model = RNNRegressor(cell=cell, random_state=0, max_iter=3, n_features_per_step=3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(windows, target)
+    model.fit(windows, target)
     lazy_windows = window_dask(da.from_array(X, chunks=(128, 3)), 7, flatten=flatten)
     lazy = predict_dask(model, lazy_windows)
     assert lazy.shape == target.shape and lazy.chunks[0] == lazy_windows.chunks[0]
@@ -384,9 +380,7 @@ def test_grid_search_on_a_local_cluster_matches_the_local_search(client, weather
 
     def search(n_jobs):
         gs = GridSearchCV(pipe, grid, cv=cv, n_jobs=n_jobs, scoring="neg_mean_squared_error")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return gs.fit(X, y)
+        return gs.fit(X, y)
 
     local = search(n_jobs=1)
     with get_task_stream(client) as stream, parallel_config(backend="dask"):

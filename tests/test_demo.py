@@ -369,7 +369,6 @@ def test_tutorial_csv_is_in_fahrenheit(tmp_path):
     assert describe_csv(tmp_path / "part.csv").temperature_unit is None
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_plot_axes_have_units():
     pytest.importorskip("matplotlib")
     from sklearn.pipeline import make_pipeline

@@ -5,17 +5,15 @@ The gradient norms these tests measure are recorded with ``record_property``
 """
 
 import re
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
 from skrnn import RNNRegressor, _network
 from skrnn._optimizers import SGDOptimizer, clip_grad_norm
+from ._helpers import QUIET
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 RATIO = 1e3  # skrnn._regressor._DIVERGENCE_RATIO, the documented rule
 
 
@@ -55,17 +53,15 @@ def test_absurd_learning_rate_without_clipping_raises_in_the_epoch_it_diverges(
 ):
     X, y = delayed_copy()
     model = absurd(solver, activation, clip=None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            model.fit(X, y)
-        except ValueError as exc:
-            message = str(exc)
-        else:
-            raise AssertionError(
-                f"no divergence error; loss went {model.loss_curve_[0]:.3g} -> "
-                f"{model.loss_curve_[-1]:.3g}"
-            )
+    try:
+        model.fit(X, y)
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError(
+            f"no divergence error; loss went {model.loss_curve_[0]:.3g} -> "
+            f"{model.loss_curve_[-1]:.3g}"
+        )
     assert re.search("diverged.*learning_rate_init.*clip_grad_norm", message)
     curve = model.loss_curve_
     if "non-finite" in message:
@@ -113,13 +109,11 @@ def test_absurd_learning_rate_with_clipping_stays_finite(solver, activation, rec
     """
     X, y = delayed_copy()
     model = absurd(solver, activation, clip=5.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            model.fit(X, y)
-            message = None
-        except ValueError as exc:
-            message = str(exc)
+    try:
+        model.fit(X, y)
+        message = None
+    except ValueError as exc:
+        message = str(exc)
     record_property("loss_curve", model.loss_curve_)
     record_property("grad_norm_curve", model.grad_norm_curve_)
     # at lr=50 every fit still blows up, but only ever to finite values, which
@@ -141,9 +135,7 @@ def test_clipping_turns_a_diverging_fit_into_a_working_one():
                   learning_rate_init=0.5, alpha=1e-4, random_state=0, max_iter=50, **QUIET)
     with pytest.raises(ValueError, match="diverged: the training loss grew"):
         RNNRegressor(clip_grad_norm=None, **params).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clipped = RNNRegressor(clip_grad_norm=1.0, **params).fit(X, y)
+    clipped = RNNRegressor(clip_grad_norm=1.0, **params).fit(X, y)
     assert clipped.n_iter_ == 50
     assert max(clipped.loss_curve_) < 1.0 and clipped.loss_ < 0.1
     assert clipped.score(X, y) > 0.8
@@ -224,9 +216,7 @@ def test_exploding_recurrent_weights_in_the_estimator_are_recorded_and_caught(
     y = X[:, -1, 0]
     model = RNNRegressor(cell="elman", activation="relu", max_iter=1, warm_start=True,
                          random_state=0, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     W = np.abs(model.recurrent_weights_[0])
     model.recurrent_weights_[0][...] = 3.0 * W / np.max(np.abs(np.linalg.eigvals(W)))
     model.input_weights_[0][...] = np.abs(model.input_weights_[0])
@@ -313,9 +303,7 @@ def test_keyboard_interrupt_with_early_stopping_keeps_the_best_validation_weight
     # and the model goes on training from there
     monkeypatch.undo()
     model.set_params(warm_start=True, max_iter=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     assert model.n_iter_ == 10 and np.all(np.isfinite(model.predict(X)))
 
 

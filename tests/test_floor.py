@@ -45,10 +45,11 @@ def ridge_of_training_part(model, X, y):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_on_a_linear_series_the_default_fit_is_the_ridge_fit(seed):
-    """Tolerance: an RMS difference of at most 0.1 std(y) from the ridge fit of the
+    """Tolerance: an RMS difference of at most 0.15 std(y) from the ridge fit of the
     same windows, and an MSE on a fresh stretch of the series within 3 % of that
-    ridge fit's (measured, seeds 0-4: 0.022-0.057 std(y), 0.2-1.2 %: an epoch that
-    beats the ridge fit on the 79 validation windows by chance is kept)."""
+    ridge fit's (measured, seeds 0-4, default LSTM: 0.031-0.121 std(y), 0.0-1.2 %;
+    the GRU: 0.022-0.057, 0.2-1.2 %): an epoch that beats the ridge fit on the 79
+    validation windows by chance is kept, and costs little on new data."""
     X, y = linear_ar()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # it ends by early stopping
@@ -56,7 +57,7 @@ def test_on_a_linear_series_the_default_fit_is_the_ridge_fit(seed):
     assert model.validation_scores_ is not None  # "auto": on from 100 samples
     ridge, flat, _ = ridge_of_training_part(model, X, y)
     rms = np.sqrt(np.mean((model.predict(X) - ridge.predict(flat)) ** 2))
-    assert rms <= 0.1 * y.std()
+    assert rms <= 0.15 * y.std()
     X_new, y_new = linear_ar(n=3000, seed=99)
     mse = np.mean((model.predict(X_new) - y_new) ** 2)
     assert mse <= 1.03 * np.mean((ridge.predict(X_new.reshape(len(X_new), -1)) - y_new) ** 2)
@@ -111,9 +112,7 @@ def test_before_the_first_epoch_the_model_predicts_the_ridge_fit():
     y = np.column_stack([X[:, -1, 0] * 3 + X[:, 0, 1] + 5, X[:, :, 1].sum(axis=1)])
     model = RNNRegressor(learning_rate_init=1e-300, max_iter=1, early_stopping=False,
                          random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     flat = X.reshape(200, -1)
     for k in range(2):
         ridge = Ridge(alpha=model.skip_alpha_[k]).fit(flat, y[:, k])
@@ -176,7 +175,5 @@ def test_the_defaults_let_the_gated_cells_learn_the_adding_problem(cell):
     X, y = np.stack([values, marks], axis=2), values[rows, first] + values[rows, second]
     model = RNNRegressor(cell=cell, hidden_size=16, max_iter=40, early_stopping=False,
                          random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     assert model.score(X, y) >= 0.95

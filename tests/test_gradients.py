@@ -15,30 +15,13 @@ import pytest
 from skrnn import _network
 from skrnn._losses import squared_error
 
+from ._helpers import (CELL_IDS, CELLS, KINK_MARGIN, RTOL, copy_states,
+                       numerical_gradient, relative_error)
+
 N_SAMPLES, N_STEPS, N_INPUTS, HIDDEN, N_OUTPUTS = 4, 5, 3, 4, 2
-EPS = 1e-6
-RTOL = 1e-6
-# relu: no pre-activation may lie this close to the kink at 0, so that a
-# perturbation of EPS in any parameter cannot move a unit across it
-KINK_MARGIN = 1e-3
-
-# (cell, activation): the Elman cell with both activations, the gated cells
-CELLS = [("elman", "tanh"), ("elman", "relu"), ("gru", "tanh"), ("lstm", "tanh")]
-CELL_IDS = [f"{c}-{a}" for c, a in CELLS]
-
-
-def relative_error(numerical, analytical):
-    scale = max(np.max(np.abs(numerical)), np.max(np.abs(analytical)), 1e-300)
-    return np.max(np.abs(numerical - analytical)) / scale
-
-
 def weighted_loss(y_hat, y, w):
     """0.5 * sum_i w_i sum_k err_ik^2 / (sum_i w_i * n_outputs) and its gradient."""
     return squared_error(y_hat, y, w, float(w.sum()))
-
-
-def copy_states(states):
-    return [tuple(np.copy(a) for a in s) if isinstance(s, tuple) else s.copy() for s in states]
 
 
 def make_problem(seed, cell, activation, n_layers, weighted, h0_random=False, skip=False):
@@ -69,16 +52,6 @@ def make_problem(seed, cell, activation, n_layers, weighted, h0_random=False, sk
         if activation == "tanh" or min(np.min(np.abs(lw.Z)) for lw in ws.layers) > KINK_MARGIN:
             return layout, theta, X, y, w, h0
     raise RuntimeError("could not draw a relu problem away from the kinks")
-
-
-def numerical_gradient(f, theta):
-    grad = np.empty_like(theta)
-    for i in range(theta.size):
-        plus, minus = theta.copy(), theta.copy()
-        plus[i] += EPS
-        minus[i] -= EPS
-        grad[i] = (f(plus) - f(minus)) / (2 * EPS)
-    return grad
 
 
 def loss_of(layout, X, y, w, h0=None):

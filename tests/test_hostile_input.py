@@ -9,18 +9,16 @@ exactly as they went in: same values, dtype, shape and writeable flag.
 """
 
 import copy
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
 from skrnn import RNNRegressor, SequenceWindower
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
     # np.asmatrix, built on purpose by the np.matrix case
     pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
 ]
@@ -331,14 +329,12 @@ def _call(func, kwargs, expected):
 @pytest.fixture(scope="module")
 def models():
     X, y = _X3(), _y()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return {
-            "model": RNNRegressor(**FAST).fit(X, y),
-            "f32_model": RNNRegressor(**FAST).fit(X.astype(np.float32), y),
-            "df_model": RNNRegressor(n_features_per_step=2, **FAST).fit(_df(X.reshape(N, -1)), y),
-            "unfitted": RNNRegressor(**FAST),
-        }
+    return {
+        "model": RNNRegressor(**FAST).fit(X, y),
+        "f32_model": RNNRegressor(**FAST).fit(X.astype(np.float32), y),
+        "df_model": RNNRegressor(n_features_per_step=2, **FAST).fit(_df(X.reshape(N, -1)), y),
+        "unfitted": RNNRegressor(**FAST),
+    }
 
 
 def _n_rows(X):
@@ -515,9 +511,7 @@ def test_a_huge_unscaled_input_does_not_break_the_linear_paths_ridge_start():
     epochs of the network on saturated states (Ridge: 0.99)."""
     X = _set(_X3(), 1e150)
     before = X.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(**FAST).fit(X, _y())
+    model = RNNRegressor(**FAST).fit(X, _y())
     np.testing.assert_array_equal(X, before)
     assert np.all(np.isfinite(model.predict(X)))
     assert model.skip_alpha_[0] < 1.0 and model.score(X, _y()) > 0.5

@@ -1,12 +1,10 @@
 """What a new user hit in a first hour (items 6-8 of the report; the demo's
 items are in test_demo.py): each test reproduces one report."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -69,18 +67,14 @@ def test_flattened_windows_with_the_windower_names_are_read_per_step():
     pipe = make_pipeline(StandardScaler(), SequenceWindower(7, flatten=True),
                          RNNRegressor(max_iter=3, random_state=0))
     pipe.set_output(transform="pandas")  # the names travel with the windows
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        pipe.fit(X, y)
+    pipe.fit(X, y)
     rnn = pipe[-1]
     assert (rnn.n_steps_, rnn.n_features_per_step_) == (7, 3)
     assert rnn.n_features_per_step is None  # inferred and recorded, the parameter untouched
     # the same model as 3-D windows of the same rows
     three_d = make_pipeline(StandardScaler(), SequenceWindower(7),
                             RNNRegressor(max_iter=3, random_state=0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        three_d.fit(X, y)
+    three_d.fit(X, y)
     np.testing.assert_allclose(pipe.predict(X), three_d.predict(X), rtol=1e-12)
     # a contradicting n_features_per_step is an error that names both
     windows = SequenceWindower(7, flatten=True).set_output(transform="pandas").fit_transform(X)
@@ -104,7 +98,5 @@ def test_flattened_windows_with_the_windower_names_are_read_per_step():
 def test_the_layout_is_read_from_names_only_when_they_are_exactly_the_windowers(names, expected):
     rng = np.random.RandomState(0)
     X = pd.DataFrame(rng.normal(size=(40, len(names))), columns=names)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(max_iter=1, random_state=0).fit(X, X.iloc[:, -1])
+    model = RNNRegressor(max_iter=1, random_state=0).fit(X, X.iloc[:, -1])
     assert model.n_features_per_step_ == (expected or 1)

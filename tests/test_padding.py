@@ -2,12 +2,10 @@
 helper that makes it, the per-step transformer, and the contract's errors."""
 
 import io
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -15,8 +13,8 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from skrnn import (RNNClassifier, RNNRegressor, StepTransformer, load_model, pad_sequences,
                    save_model)
 from skrnn.export import to_torch
+from ._helpers import QUIET
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 CELLS = ["elman", "gru", "lstm"]
 
 
@@ -27,12 +25,6 @@ def sequences(n=120, seed=0, n_features=2, shortest=2, longest=9):
     seqs = [rng.normal(size=(k, n_features)) for k in lengths]
     y = np.array([s[:, 0].sum() + 0.5 * s[-1, 1] for s in seqs])
     return seqs, y, lengths
-
-
-def fit_quietly(model, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y, **kwargs)
 
 
 # ----------------------------------------------------------------- the helper
@@ -76,8 +68,8 @@ def test_a_padded_fit_equals_the_unpadded_fit():
     # rounding (1e-15), which 8 epochs of Adam grow to ~1e-9
     for cell in CELLS:
         params = dict(cell=cell, max_iter=8, random_state=0, **QUIET)
-        plain = fit_quietly(RNNRegressor(**params), X, y)
-        pad = fit_quietly(RNNRegressor(**params), padded, y)
+        plain = RNNRegressor(**params).fit(X, y)
+        pad = RNNRegressor(**params).fit(padded, y)
         assert pad.n_steps_ == 8
         for a, b in zip(pad.input_weights_ + pad.recurrent_weights_,
                         plain.input_weights_ + plain.recurrent_weights_, strict=True):
@@ -94,8 +86,8 @@ def test_a_padded_fit_equals_the_unpadded_fit():
 def test_more_padding_never_changes_a_prediction(cell, skip):
     seqs, y, lengths = sequences()
     X = pad_sequences(seqs)
-    model = fit_quietly(RNNRegressor(cell=cell, skip_connection=skip, max_iter=80,
-                                     random_state=0, **QUIET), X, y)
+    model = RNNRegressor(cell=cell, skip_connection=skip, max_iter=80,
+                                     random_state=0, **QUIET).fit(X, y)
     pred = model.predict(X)
     assert model.score(X, y) > 0.5  # it learned from the padded sequences
     np.testing.assert_array_equal(model.predict(pad_sequences(seqs, max_steps=15)), pred)
@@ -104,7 +96,7 @@ def test_more_padding_never_changes_a_prediction(cell, skip):
                                    rtol=1e-12, atol=1e-12)
     # the same padding, flattened to 2-D time-major rows
     flat = X.reshape(len(X), -1)
-    model2 = fit_quietly(clone(model).set_params(n_features_per_step=2), flat, y)
+    model2 = clone(model).set_params(n_features_per_step=2).fit(flat, y)
     np.testing.assert_array_equal(model2.predict(flat), pred)
 
 
@@ -112,8 +104,8 @@ def test_a_padded_regressor_exports_to_torch_on_the_unpadded_sequences():
     torch = pytest.importorskip("torch")  # installed in CI: this test runs there
     seqs, y, _ = sequences(n=60)
     X = pad_sequences(seqs)
-    model = fit_quietly(RNNRegressor(cell="lstm", skip_connection=False, max_iter=5,
-                                     random_state=0, **QUIET), X, y)
+    model = RNNRegressor(cell="lstm", skip_connection=False, max_iter=5,
+                                     random_state=0, **QUIET).fit(X, y)
     module = to_torch(model)
     pred = model.predict(X)
     with torch.no_grad():
@@ -127,7 +119,7 @@ def test_a_padded_regressor_exports_to_torch_on_the_unpadded_sequences():
 def test_every_error_of_the_contract_names_the_sample_and_step(method, flat):
     seqs, y, _ = sequences(n=10)
     base = pad_sequences(seqs, max_steps=10)
-    model = fit_quietly(RNNRegressor(max_iter=1, random_state=0), base, y)
+    model = RNNRegressor(max_iter=1, random_state=0).fit(base, y)
     cases = []
     X = base.copy()
     X[3, 0, 1] = np.nan  # one feature of a valid step
@@ -147,13 +139,13 @@ def test_every_error_of_the_contract_names_the_sample_and_step(method, flat):
             if method == "fit":
                 target.fit(X_in, y)
             else:
-                (fit_quietly(target, base.reshape(10, -1), y) if flat else target).predict(X_in)
+                (target.fit(base.reshape(10, -1), y) if flat else target).predict(X_in)
         np.testing.assert_array_equal(X_in, before)  # the input is not modified
 
 
 def test_predict_takes_sequences_of_any_length_with_the_same_features():
     seqs, y, _ = sequences(n=40)
-    model = fit_quietly(RNNRegressor(max_iter=2, random_state=0), pad_sequences(seqs), y)
+    model = RNNRegressor(max_iter=2, random_state=0).fit(pad_sequences(seqs), y)
     assert model.predict(np.zeros((3, 30, 2))).shape == (3,)
     assert model.predict(np.zeros((3, 1, 2))).shape == (3,)
     with pytest.raises(ValueError, match="3-D input may have any number of steps, but the "
@@ -173,7 +165,7 @@ def test_padded_fit_with_early_stopping_and_sample_weight():
 def test_save_and_load_a_model_fitted_on_padded_sequences():
     seqs, y, _ = sequences()
     X = pad_sequences(seqs)
-    model = fit_quietly(RNNRegressor(max_iter=5, random_state=0, **QUIET), X, y)
+    model = RNNRegressor(max_iter=5, random_state=0, **QUIET).fit(X, y)
     buffer = io.BytesIO()
     save_model(model, buffer)
     buffer.seek(0)
@@ -221,9 +213,7 @@ def test_a_pipeline_with_the_scaler_and_the_classifier_in_a_grid_search():
     pipe = make_pipeline(StepTransformer(StandardScaler()),
                          RNNClassifier(max_iter=40, random_state=0, **QUIET))
     search = GridSearchCV(pipe, {"rnnclassifier__cell": ["gru", "lstm"]}, cv=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search.fit(X, labels)
+    search.fit(X, labels)
     assert search.best_score_ > 0.7
     proba = search.predict_proba(pad_sequences([s * 10 + 50 for s in seqs], max_steps=20))
     np.testing.assert_allclose(proba, search.predict_proba(X), rtol=1e-12, atol=1e-14)

@@ -8,7 +8,7 @@ import pytest
 from skrnn import _network, export
 from skrnn._losses import squared_error
 
-from .test_gradients import CELL_IDS, CELLS, EPS, KINK_MARGIN, RTOL, copy_states, relative_error
+from ._helpers import CELL_IDS, CELLS, EPS, KINK_MARGIN, RTOL, copy_states, relative_error
 
 N_SAMPLES, N_STEPS, N_INPUTS, HIDDEN, N_OUTPUTS = 5, 6, 3, 4, 2
 LENGTHS = np.array([6, 2, 4, 1, 5])  # one full, one of a single step
@@ -115,14 +115,13 @@ def test_more_padding_changes_nothing(cell, activation):
                                y_hat, rtol=1e-13, atol=1e-14)
 
 
-torch = pytest.importorskip("torch")  # installed in CI: these tests run there
-
-
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 @pytest.mark.parametrize("n_layers", [1, 2])
 def test_padded_batch_matches_torch_pack_padded_sequence(n_layers, cell, activation):
     """Forward: each padded row is torch's module on the unpadded sequence. Backward:
-    the gradient of the padded batch is autograd's through pack_padded_sequence."""
+    the gradient of the padded batch is autograd's through pack_padded_sequence.
+    Only this test needs torch (installed in CI); the checks above run without it."""
+    torch = pytest.importorskip("torch")
     layout, _, theta, X, y, w = padded_problem(60 + n_layers, cell, activation, n_layers, False)
     params = layout.params(theta)
     y_hat, ws = _network.forward(params, X, lengths=LENGTHS)

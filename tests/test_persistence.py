@@ -11,7 +11,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -21,10 +21,9 @@ from pathlib import Path
 from skrnn import RNNRegressor, SequenceWindower
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.persistence import load_model, save_model
+from ._helpers import QUIET
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 
 
 def data(n_samples=60, n_steps=5, n_features=2, seed=0):

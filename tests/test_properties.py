@@ -5,18 +5,16 @@ stays fast and reproducible; cases found while exploring with more, random
 examples are pinned with ``@example``.
 """
 
-import warnings
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from sklearn.exceptions import ConvergenceWarning
 
 from skrnn import RNNRegressor, SequenceWindower
+from ._helpers import QUIET
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 EPS = np.finfo(np.float64).eps
 
 
@@ -25,12 +23,6 @@ def limited(max_examples):
         max_examples=max_examples, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-
-
-def fit_quietly(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y)
 
 
 def training_data(seed, n_samples=60, n_steps=5, n_features=2):
@@ -42,7 +34,7 @@ def training_data(seed, n_samples=60, n_steps=5, n_features=2):
 @pytest.fixture(scope="module")
 def model():
     X, y = training_data(0, n_steps=6)
-    return fit_quietly(RNNRegressor(hidden_size=6, max_iter=5, random_state=0, **QUIET), X, y)
+    return RNNRegressor(hidden_size=6, max_iter=5, random_state=0, **QUIET).fit(X, y)
 
 
 # ------------------------------------------------------------------ row order
@@ -97,8 +89,8 @@ def test_predictions_are_affine_equivariant_in_y(log_scale, shift, seed):
     scale = 10.0**log_scale
     X, y = training_data(seed)
     params = dict(hidden_size=4, max_iter=3, random_state=seed, **QUIET)
-    base = fit_quietly(RNNRegressor(**params), X, y)
-    moved = fit_quietly(RNNRegressor(**params), X, scale * y + shift)
+    base = RNNRegressor(**params).fit(X, y)
+    moved = RNNRegressor(**params).fit(X, scale * y + shift)
     expected = scale * base.predict(X) + shift
     tolerance = 1e-9 * scale * y.std() + 1e4 * EPS * (abs(shift) + scale * np.abs(y).max())
     np.testing.assert_allclose(moved.predict(X), expected, rtol=0, atol=tolerance)
@@ -146,12 +138,12 @@ def test_float32_and_float64_fits_agree_to_float32_tolerance(
                   hidden_size=hidden_size, max_iter=max_iter, random_state=seed,
                   skip_connection=False, **QUIET)
     with_path = dict(params, skip_connection=True, activation="tanh")
-    path64 = fit_quietly(RNNRegressor(**with_path), X, y).skip_weights_
-    path32 = fit_quietly(RNNRegressor(**with_path), X.astype(np.float32), y).skip_weights_
+    path64 = RNNRegressor(**with_path).fit(X, y).skip_weights_
+    path32 = RNNRegressor(**with_path).fit(X.astype(np.float32), y).skip_weights_
     assert path32.dtype == np.float32
     np.testing.assert_allclose(path32, path64, rtol=1e-5, atol=1e-5 * np.abs(path64).max())
-    m64 = fit_quietly(RNNRegressor(**params), X, y)
-    m32 = fit_quietly(RNNRegressor(**params), X.astype(np.float32), y)
+    m64 = RNNRegressor(**params).fit(X, y)
+    m32 = RNNRegressor(**params).fit(X.astype(np.float32), y)
     assert m32._theta.dtype == np.float32 and m64._theta.dtype == np.float64
     p32, p64 = m32.predict(X.astype(np.float32)), m64.predict(X)
     assert p32.dtype == np.float32

@@ -2,7 +2,6 @@
 
 import pickle
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,8 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 
 from skrnn import RNNRegressor
+from ._helpers import QUIET
 
-QUIET = dict(early_stopping=False, tol=0.0, n_iter_no_change=10_000)
 
 
 def delayed_copy(n_samples=300, n_steps=6, delay=2, seed=0):
@@ -73,9 +72,7 @@ def manual_forward(model, X3):
 def test_multi_epoch_fit_learns_delayed_copy():
     X, y = delayed_copy()
     model = RNNRegressor(random_state=0, max_iter=150, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     curve = model.loss_curve_
     assert len(curve) == model.n_iter_ == 150
     assert curve[-1] < 0.05 * curve[0]  # the loss really falls over many epochs
@@ -98,9 +95,7 @@ def test_predict_is_the_documented_forward_pass(n_layers, cell, activation):
         cell=cell, n_layers=n_layers, activation=activation, hidden_size=5, max_iter=5,
         random_state=0, **QUIET,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y2)
+    model.fit(X, y2)
     G = GATES[cell]
     assert len(model.input_weights_) == n_layers
     assert model.input_weights_[0].shape == (1, G * 5)
@@ -119,9 +114,7 @@ def test_predict_is_the_documented_forward_pass(n_layers, cell, activation):
 def test_predict_follows_edits_of_public_weights(cell):
     X, y = delayed_copy(n_samples=40)
     model = RNNRegressor(cell=cell, max_iter=2, random_state=0, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    model.fit(X, y)
     before = model.predict(X)
     model.recurrent_weights_[0][...] *= 0.5
     model.output_bias_ += 3.0
@@ -138,9 +131,7 @@ def test_partial_fit_equals_fit(shuffle, cell):
     X, y = delayed_copy(n_samples=150)
     params = dict(cell=cell, random_state=3, shuffle=shuffle, batch_size=32, **QUIET)
     full = RNNRegressor(max_iter=7, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        full.fit(X, y)
+    full.fit(X, y)
     inc = RNNRegressor(**params)
     for _ in range(7):
         inc.partial_fit(X, y)
@@ -155,13 +146,11 @@ def test_partial_fit_equals_fit(shuffle, cell):
 def test_warm_start_keeps_weights_and_optimizer_state(cell):
     X, y = delayed_copy(n_samples=150)
     params = dict(cell=cell, random_state=1, batch_size=32, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        once = RNNRegressor(max_iter=10, **params).fit(X, y)
-        twice = RNNRegressor(max_iter=5, warm_start=True, **params).fit(X, y)
-        twice.fit(X, y)
-        cold = RNNRegressor(max_iter=5, **params).fit(X, y)
-        cold.fit(X, y)
+    once = RNNRegressor(max_iter=10, **params).fit(X, y)
+    twice = RNNRegressor(max_iter=5, warm_start=True, **params).fit(X, y)
+    twice.fit(X, y)
+    cold = RNNRegressor(max_iter=5, **params).fit(X, y)
+    cold.fit(X, y)
     # two warm halves are one fit of ten epochs, bit for bit
     np.testing.assert_array_equal(twice._theta, once._theta)
     assert twice.n_iter_ == 10 and twice.loss_curve_ == once.loss_curve_
@@ -194,9 +183,7 @@ def test_early_stopping_auto_and_off():
     X, y = delayed_copy(n_samples=100)
     auto = RNNRegressor(max_iter=3, random_state=0).fit(X, y)
     assert len(auto.validation_scores_) == auto.n_iter_
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        small = RNNRegressor(max_iter=3, random_state=0).fit(X[:99], y[:99])
+    small = RNNRegressor(max_iter=3, random_state=0).fit(X[:99], y[:99])
     assert small.validation_scores_ is None and small.validation_loss_curve_ is None
     assert small.best_validation_score_ is None
     assert small.best_loss_ == min(small.loss_curve_)
@@ -218,11 +205,9 @@ def test_tol_stops_training_early():
 
 def test_reproducible_with_integer_random_state():
     X, y = delayed_copy(n_samples=120)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        a = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
-        b = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
-        c = RNNRegressor(random_state=8, max_iter=20).fit(X, y)
+    a = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
+    b = RNNRegressor(random_state=7, max_iter=20).fit(X, y)
+    c = RNNRegressor(random_state=8, max_iter=20).fit(X, y)
     np.testing.assert_array_equal(a._theta, b._theta)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     assert not np.array_equal(a._theta, c._theta)
@@ -233,9 +218,7 @@ def test_reproducible_with_integer_random_state():
 def test_dtype_is_preserved(dtype, cell):
     X, y = delayed_copy(n_samples=60)
     model = RNNRegressor(cell=cell, max_iter=3, random_state=0, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X.astype(dtype), y)
+    model.fit(X.astype(dtype), y)
     assert model._theta.dtype == dtype
     for W in model.input_weights_ + model.recurrent_weights_ + [model.output_weights_]:
         assert W.dtype == dtype
@@ -244,10 +227,8 @@ def test_dtype_is_preserved(dtype, cell):
 
 def test_affine_target_equivariance():
     X, y = delayed_copy(n_samples=120)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        base = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, y)
-        moved = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, 15.0 * y + 60.0)
+    base = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, y)
+    moved = RNNRegressor(random_state=0, max_iter=10, **QUIET).fit(X, 15.0 * y + 60.0)
     np.testing.assert_allclose(moved.predict(X), 15.0 * base.predict(X) + 60.0, rtol=1e-6)
 
 
@@ -300,9 +281,7 @@ def test_keyboard_interrupt_keeps_the_best_weights(wrap_network, cell):
 
 def test_verbose_prints_one_line_per_epoch_and_why_it_stopped(capsys):
     X, y = delayed_copy(n_samples=40)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        RNNRegressor(verbose=True, max_iter=3, random_state=0).fit(X, y)
+    RNNRegressor(verbose=True, max_iter=3, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4
     assert re.fullmatch(r"Epoch 3: loss = [0-9.]+, [0-9.]+ s", lines[2])
@@ -319,11 +298,9 @@ def test_sample_weight_zero_equals_removing_samples(cell):
     w[::3] = 0.0
     params = dict(cell=cell, random_state=0, max_iter=20, batch_size=64, shuffle=False,
                   **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = RNNRegressor(**params).fit(X, y, sample_weight=w)
-        removed = RNNRegressor(**params).fit(X[w > 0], y[w > 0])
-        unweighted = RNNRegressor(**params).fit(X, y)
+    weighted = RNNRegressor(**params).fit(X, y, sample_weight=w)
+    removed = RNNRegressor(**params).fit(X[w > 0], y[w > 0])
+    unweighted = RNNRegressor(**params).fit(X, y)
     # to 1e-7: the weighted target mean over 40 rows and the plain one over 27 differ
     # in the last bit; at the ridge start the read-out bias's gradient is that rounding
     # (its optimum), which Adam's first steps turn into ~1e-11 and 20 epochs into ~1e-9
@@ -342,12 +319,10 @@ def test_integer_sample_weight_equals_repeating_samples(cell, activation, hidden
     w = rng.randint(0, 5, size=15)
     params = dict(cell=cell, activation=activation, hidden_size=hidden_size, random_state=0,
                   max_iter=20, shuffle=False, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = RNNRegressor(**params).fit(X, y, sample_weight=w.astype(float))
-        repeated = RNNRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
-        unweighted = RNNRegressor(**params).fit(X, y)
-    assert weighted.alpha == 1e-3 and weighted.skip_connection  # the defaults
+    weighted = RNNRegressor(**params).fit(X, y, sample_weight=w.astype(float))
+    repeated = RNNRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
+    unweighted = RNNRegressor(**params).fit(X, y)
+    assert weighted.alpha == 1e-2 and weighted.skip_connection  # the defaults
     # to 1e-7, as zero weights above: rounding at the ridge start, grown by Adam
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-8)
     assert not np.allclose(weighted.predict(X), unweighted.predict(X))
@@ -357,11 +332,9 @@ def test_integer_sample_weight_equals_repeating_samples(cell, activation, hidden
 def test_truncated_bptt_trains_and_changes_the_gradient(cell):
     X, y = delayed_copy(n_samples=80, n_steps=8, delay=5)
     params = dict(cell=cell, random_state=0, max_iter=5, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        full = RNNRegressor(**params).fit(X, y)
-        short = RNNRegressor(bptt_steps=2, **params).fit(X, y)
-        long = RNNRegressor(bptt_steps=8, **params).fit(X, y)
+    full = RNNRegressor(**params).fit(X, y)
+    short = RNNRegressor(bptt_steps=2, **params).fit(X, y)
+    long = RNNRegressor(bptt_steps=8, **params).fit(X, y)
     assert not np.array_equal(full._theta, short._theta)
     np.testing.assert_array_equal(full._theta, long._theta)
     assert len(short.grad_norm_curve_) == 5 and all(g > 0 for g in short.grad_norm_curve_)
@@ -375,13 +348,11 @@ def test_three_d_and_flat_inputs_are_the_same_model():
     X3 = rng.normal(size=(50, 4, 2))
     y = X3[:, -1, 0] - X3[:, -2, 1]
     X2 = X3.reshape(50, 8)  # time-major flattening
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        m3 = RNNRegressor(max_iter=3, random_state=0).fit(X3, y)
-        m2 = RNNRegressor(max_iter=3, random_state=0, n_features_per_step=2).fit(X2, y)
+    m3 = RNNRegressor(max_iter=3, random_state=0).fit(X3, y)
+    m2 = RNNRegressor(max_iter=3, random_state=0, n_features_per_step=2).fit(X2, y)
     for m in (m2, m3):
         assert (m.n_features_in_, m.n_steps_, m.n_features_per_step_) == (8, 4, 2)
-        assert m.input_weights_[0].shape == (2, 3 * m.hidden_size)  # the GRU's 3 gates
+        assert m.input_weights_[0].shape == (2, 4 * m.hidden_size)  # the LSTM's 4 gates
     np.testing.assert_array_equal(m2._theta, m3._theta)
     np.testing.assert_array_equal(m2.predict(X2), m3.predict(X3))
     np.testing.assert_array_equal(m2.predict(X3), m2.predict(X2))  # either layout predicts
@@ -392,10 +363,8 @@ def test_n_features_per_step_contract():
     X = rng.normal(size=(40, 6))
     y = X[:, -2:].sum(axis=1)
     model = RNNRegressor(n_features_per_step=2, max_iter=3, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-        again = clone(model).fit(X, y)
+    model.fit(X, y)
+    again = clone(model).fit(X, y)
     assert (model.n_features_in_, model.n_steps_, model.n_features_per_step_) == (6, 3, 2)
     np.testing.assert_array_equal(model.predict(X), again.predict(X))
     restored = pickle.loads(pickle.dumps(model))
@@ -406,9 +375,7 @@ def test_n_features_per_step_contract():
         model.predict(X[:, :5])
     with pytest.raises(ValueError, match="3 features per step"):
         model.predict(X.reshape(40, 2, 3))  # same column count, other shape
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model3 = RNNRegressor(max_iter=1, random_state=0).fit(X.reshape(40, 3, 2), y)
+    model3 = RNNRegressor(max_iter=1, random_state=0).fit(X.reshape(40, 3, 2), y)
     with pytest.raises(ValueError, match="2 steps x 3 features.*fitted on 3 steps x 2"):
         model3.predict(X.reshape(40, 2, 3))
     with pytest.raises(ValueError, match="n_features_per_step=2"):
@@ -420,12 +387,10 @@ def test_dataframe_feature_names_and_y_shapes(cell):
     rng = np.random.RandomState(0)
     df = pd.DataFrame(rng.normal(size=(30, 4)), columns=["a0", "a1", "a2", "a3"])
     y = df.sum(axis=1).to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(df, y)
-        column = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(df, y[:, None])
-        multi = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(
-            df, np.column_stack([y, -y, y]))
+    model = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(df, y)
+    column = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(df, y[:, None])
+    multi = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(
+        df, np.column_stack([y, -y, y]))
     assert list(model.feature_names_in_) == ["a0", "a1", "a2", "a3"]
     assert model.predict(df).shape == (30,)
     assert column.predict(df).shape == (30, 1)
@@ -483,10 +448,8 @@ def test_inputs_are_not_modified():
     X, y = delayed_copy(n_samples=40)
     w = np.linspace(0.5, 2.0, 40)
     X0, y0, w0 = X.copy(), y.copy(), w.copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(max_iter=2, random_state=0).fit(X, y, sample_weight=w)
-        model.partial_fit(X, y, sample_weight=w)
+    model = RNNRegressor(max_iter=2, random_state=0).fit(X, y, sample_weight=w)
+    model.partial_fit(X, y, sample_weight=w)
     model.predict(X)
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
@@ -497,13 +460,11 @@ def test_inputs_are_not_modified():
 def test_pickle_round_trip_then_warm_start_continues_identically(cell):
     X, y = delayed_copy(n_samples=60)
     params = dict(cell=cell, n_layers=2, random_state=0, max_iter=3, warm_start=True, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(**params).fit(X, y)
-        restored = pickle.loads(pickle.dumps(model))
-        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
-        model.fit(X, y)
-        restored.fit(X, y)
+    model = RNNRegressor(**params).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    model.fit(X, y)
+    restored.fit(X, y)
     np.testing.assert_array_equal(restored._theta, model._theta)
     # after unpickling the public weights are views of the trained parameters again
     assert np.shares_memory(restored.input_weights_[0], restored._theta)
@@ -521,7 +482,6 @@ def test_pickle_round_trip_then_warm_start_continues_identically(cell):
          "lstm-2-layers-batch7"],
 )
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_training_in_reused_buffers_equals_training_in_fresh_ones(wrap_network, params, weighted):
     """fit runs every batch in a reused Workspace (one per batch size: 300 samples
     in batches of 64 or 7 leave a smaller last batch). Training with forward and
@@ -577,9 +537,7 @@ def test_gated_cells_learn_the_adding_problem_the_elman_cell_cannot():
     for cell in CELLS:
         model = RNNRegressor(cell=cell, hidden_size=16, max_iter=60, learning_rate_init=1e-2,
                              alpha=0.0, skip_connection=False, random_state=0, **QUIET)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)
+        model.fit(X, y)
         assert model.n_iter_ == 60
         losses[cell] = model.loss_curve_[-1]
         if cell != "elman":  # and they learned the rule, not the rows
@@ -598,9 +556,7 @@ def test_grid_search_over_cell():
     search = GridSearchCV(
         RNNRegressor(max_iter=5, random_state=0, **QUIET), {"cell": CELLS}, cv=2,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search.fit(X, y)
+    search.fit(X, y)
     assert [p["cell"] for p in search.cv_results_["params"]] == CELLS
     assert search.best_estimator_.cell == search.best_params_["cell"]
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
@@ -611,10 +567,8 @@ def test_grid_search_over_cell():
 )
 def test_warm_start_and_partial_fit_refuse_another_network_shape(change):
     X, y = delayed_copy(n_samples=40)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(cell="elman", max_iter=2, warm_start=True,
-                             random_state=0).fit(X, y)
+    model = RNNRegressor(cell="elman", max_iter=2, warm_start=True,
+                         random_state=0).fit(X, y)
     theta = model._theta.copy()
     model.set_params(**change)
     name = next(iter(change))
@@ -624,9 +578,7 @@ def test_warm_start_and_partial_fit_refuse_another_network_shape(change):
         model.partial_fit(X, y)
     np.testing.assert_array_equal(model._theta, theta)  # nothing was touched
     model.set_params(warm_start=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)  # a new network of the new shape
+    model.fit(X, y)  # a new network of the new shape
     assert model.get_params()[name] == change[name]
 
 
@@ -636,9 +588,7 @@ def test_lstm_starts_with_forget_gate_bias_one_and_gru_with_zero_biases():
     gru = RNNRegressor(cell="gru", hidden_size=3, random_state=0)
     for model in (lstm, gru):  # the initial state, before any step
         model.set_params(max_iter=1, learning_rate_init=1e-12)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)
+        model.fit(X, y)
     for b in lstm.hidden_biases_:
         np.testing.assert_allclose(b, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0], atol=1e-9)
     np.testing.assert_allclose(gru.hidden_biases_[0], 0, atol=1e-9)
@@ -648,11 +598,9 @@ def test_lstm_starts_with_forget_gate_bias_one_and_gru_with_zero_biases():
 @pytest.mark.parametrize("cell, expected", [("elman", 3e-3), ("gru", 1e-2), ("lstm", 1e-2)])
 def test_learning_rate_auto_depends_on_the_cell(cell, expected):
     X, y = delayed_copy(n_samples=40)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        auto = RNNRegressor(cell=cell, max_iter=3, random_state=0).fit(X, y)
-        explicit = RNNRegressor(cell=cell, max_iter=3, random_state=0,
-                                learning_rate_init=expected).fit(X, y)
+    auto = RNNRegressor(cell=cell, max_iter=3, random_state=0).fit(X, y)
+    explicit = RNNRegressor(cell=cell, max_iter=3, random_state=0,
+                            learning_rate_init=expected).fit(X, y)
     assert auto.learning_rate_init == "auto" and auto._optimizer.learning_rate == expected
     np.testing.assert_array_equal(auto._theta, explicit._theta)
 
@@ -660,9 +608,7 @@ def test_learning_rate_auto_depends_on_the_cell(cell, expected):
 @pytest.mark.parametrize("cell", CELLS)
 def test_a_float32_model_takes_float64_input_and_stays_float32(cell):
     X, y = delayed_copy(n_samples=60)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(X.astype(np.float32), y)
+    model = RNNRegressor(cell=cell, max_iter=2, random_state=0).fit(X.astype(np.float32), y)
     reference = model.predict(X.astype(np.float32))
     prediction = model.predict(X)  # float64 input
     assert prediction.dtype == np.float32
@@ -681,9 +627,7 @@ def test_a_fit_that_cannot_start_leaves_an_unfitted_estimator():
     with pytest.raises(NotFittedError):
         model.predict(X)
     model.set_params(early_stopping=False, max_iter=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)  # a warm start with nothing to continue: a fresh fit
+    model.fit(X, y)  # a warm start with nothing to continue: a fresh fit
     assert model.n_iter_ == 2 and np.all(np.isfinite(model.predict(X)))
 
 
@@ -708,17 +652,13 @@ def test_linear_path_is_the_documented_forward_pass(cell, n_layers):
     y2 = np.column_stack([10 * y + 50, -y])
     model = RNNRegressor(cell=cell, n_layers=n_layers, hidden_size=5, max_iter=5,
                          random_state=0, skip_connection=True, **QUIET)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y2)
+    model.fit(X, y2)
     assert model.skip_weights_.shape == (6 * 2, 2)
     assert np.abs(model.skip_weights_).max() > 0  # trained away from its zero start
     np.testing.assert_allclose(model.predict(X), manual_forward(model, X), rtol=1e-12, atol=1e-10)
     # the rows follow the time-major flattened 2-D input: the same model reads both
     flat = clone(model).set_params(n_features_per_step=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        flat.fit(X.reshape(60, -1), y2)
+    flat.fit(X.reshape(60, -1), y2)
     np.testing.assert_array_equal(flat.skip_weights_, model.skip_weights_)
     np.testing.assert_array_equal(flat.predict(X.reshape(60, -1)), model.predict(X))
     # edits of the public attribute change predict, as for the other weights
@@ -738,9 +678,7 @@ def test_linear_path_extrapolates_a_trend_the_network_alone_cannot(cell):
     for skip in (False, True):
         model = RNNRegressor(cell=cell, random_state=0, max_iter=150, skip_connection=skip,
                              **QUIET)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(Xs[:n_train], y[:n_train])
+        model.fit(Xs[:n_train], y[:n_train])
         errors[skip] = np.mean((model.predict(Xs[n_train:]) - y[n_train:]) ** 2)
     assert y[n_train:].mean() > y[:n_train].max() - 1.5  # the test part is above training
     assert errors[True] < 0.1 * errors[False], errors
@@ -751,11 +689,9 @@ def test_linear_path_stays_at_its_ridge_start_and_cannot_change_on_a_warm_start(
     weak = RNNRegressor(random_state=0, max_iter=30, skip_connection=True, alpha=0.0, **QUIET)
     strong = clone(weak).set_params(alpha=1e3)
     start = clone(weak).set_params(max_iter=1, learning_rate_init=1e-300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weak.fit(X, y)
-        strong.fit(X, y)
-        start.fit(X, y)
+    weak.fit(X, y)
+    strong.fit(X, y)
+    start.fit(X, y)
     # alpha penalises the network only: the path is the same ridge fit in all three
     np.testing.assert_array_equal(weak.skip_weights_, start.skip_weights_)
     np.testing.assert_array_equal(strong.skip_weights_, start.skip_weights_)
@@ -768,9 +704,7 @@ def test_linear_path_stays_at_its_ridge_start_and_cannot_change_on_a_warm_start(
         weak.partial_fit(X, y)
     # a new fit without the path sets its attributes to None
     weak.set_params(warm_start=False, max_iter=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weak.fit(X, y)
+    weak.fit(X, y)
     assert weak.skip_weights_ is None and weak.skip_alpha_ is None
     np.testing.assert_allclose(weak.predict(X), manual_forward(weak, X)[:, 0], atol=1e-10)
 
@@ -786,9 +720,7 @@ def test_linear_path_is_the_ridge_fit_of_the_training_part(weighted):
     w = rng.uniform(0.5, 2.0, size=500) if weighted else None
     model = RNNRegressor(skip_connection=True, max_iter=5, early_stopping=True,
                          random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y, sample_weight=w)
+    model.fit(X, y, sample_weight=w)
     train = slice(0, 450)  # the chronological tail (50) is the validation part
     for k in range(2):
         ridge = Ridge(alpha=model.skip_alpha_[k]).fit(

@@ -91,8 +91,10 @@ if torch is not None:
 
 # %%
 # The state dict also loads into plain PyTorch modules of your own, here a
-# ``torch.nn.LSTM`` and a ``torch.nn.Linear`` (the ``rnn.`` and ``linear.``
-# prefixes name the submodule each weight belongs to).
+# ``torch.nn.LSTM``, a ``torch.nn.Linear`` read-out and, for the linear path
+# from the whole window (``skip_connection=True``, the default), a bias-free
+# ``torch.nn.Linear`` on the flattened window (the ``rnn.``, ``linear.`` and
+# ``skip.`` prefixes name the submodule each weight belongs to).
 if torch is not None:
     lstm_model = models["lstm"]
     lstm = torch.nn.LSTM(lstm_model.n_features_per_step_, lstm_model.hidden_size,
@@ -106,11 +108,19 @@ if torch is not None:
                           for key, value in weights.items() if key.startswith("rnn.")})
     linear.load_state_dict({key.removeprefix("linear."): value
                             for key, value in weights.items() if key.startswith("linear.")})
+    skip = torch.nn.Linear(lstm_model.n_features_in_, lstm_model.n_outputs_, bias=False,
+                           dtype=torch.float64)
+    skip.load_state_dict({"weight": weights["skip.weight"]})
     with torch.no_grad():
         states, _ = lstm(torch.from_numpy(X))  # (n_samples, n_steps, hidden_size)
-        y_plain = linear(states[:, -1]).numpy().ravel()  # read out the last step
-    print(f"plain torch.nn.LSTM + Linear: largest |difference| "
-          f"{np.max(np.abs(y_plain - y_skrnn['lstm'])):.2e}")
+        window = torch.from_numpy(X).flatten(1)  # time-major, as skip_weights_' rows
+        y_plain = (linear(states[:, -1]) + skip(window)).numpy().ravel()
+    plain_difference = np.max(np.abs(y_plain - y_skrnn["lstm"]))
+    print(f"plain torch.nn.LSTM + Linear + linear path: largest |difference| "
+          f"{plain_difference:.2e}")
+    # what the text below says, checked when this example runs
+    assert plain_difference < 1e-9
+    assert all(np.max(np.abs(y_torch[c] - y_skrnn[c])) < 1e-9 for c in CELLS)
 
 # %%
 # The two agree to rounding error (float64) for every cell. Input given to

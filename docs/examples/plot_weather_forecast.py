@@ -107,10 +107,10 @@ results
 # %%
 # On the tutorial's ``clean_weather.csv`` (9,456 training days) the RNN has
 # the lowest validation and test errors of the four (medians of seeds 0-4:
-# 19.64 and 20.74 against Ridge's 20.33 and 21.39 °F²; see the README). On the
+# 19.82 and 20.96 against Ridge's 20.33 and 21.39 °F²; see the README). On the
 # 1,460 Seattle days drawn here (1,021 for training, of which the last 103 are
 # held out for early stopping) it is ahead of ``Ridge`` on both splits too
-# (``python -m skrnn demo --seeds 0 1 2 3 4``: medians 6.61 and 7.46 against
+# (``python -m skrnn demo --seeds 0 1 2 3 4``: medians 6.77 and 7.49 against
 # 6.87 and 7.66 °C²), and checked below for this seed. Every learned model beats
 # persistence on both. The RNN trained for ``n_iter_`` epochs and kept the
 # weights of its best validation epoch (``best_epoch_``; 0 would mean the ridge
