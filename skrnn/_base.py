@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.callback import CallbackSupportMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _linear_path, _network, _training, _validation
 from ._cells import CELLS, get_cell
@@ -24,9 +24,30 @@ from ._optimizers import AdamOptimizer, SGDOptimizer
 class BaseRNN(CallbackSupportMixin, BaseEstimator):
     """Base of the recurrent estimators. Not for direct use.
 
-    Heads implement ``_prepare_targets``, ``_validation_score``,
-    ``_output_layer`` and set ``_loss`` and ``_baseline_loss``; they may
-    override ``_validation_split`` and set ``_monitor_validation_loss``.
+    What a head (:class:`~skrnn.RNNRegressor`, :class:`~skrnn.RNNClassifier`)
+    supplies, each defined below with its default. Required:
+
+    - ``_loss``: a loss of :mod:`skrnn._losses`;
+    - ``_baseline_loss``, ``_baseline_text``: the loss of a constant prediction,
+      and its description (the divergence rule);
+    - ``_prepare_targets(y, sample_weight, first_pass, dtype, classes)``: the
+      training targets, 2-D; sets ``n_outputs_`` on a first pass;
+    - ``_validation_score(y_hat, y, sample_weight)``: the score of raw outputs
+      (higher is better);
+    - ``_output_layer(W_hy, b_y)``: the public read-out from the trained one.
+
+    Optional:
+
+    - ``_y_validation_kwargs()``: ``validate_data``'s arguments for y;
+    - ``_validation_split(n_samples, n_val, y, rng)``: early stopping's split
+      (default: the chronological tail);
+    - ``_check_validation_part(y_val)``: warn when it is too small;
+    - ``_monitor_validation_loss``: keep the epoch of the lowest validation
+      loss instead of the highest score;
+    - ``_auto_early_stopping_min_samples``: where ``early_stopping="auto"``
+      starts holding data out;
+    - ``_has_linear_path_option`` and ``_skip_connection()``: the linear path
+      (``skip_connection``) and whether it is on.
 
     Callbacks (scikit-learn's ``sklearn.callback``, set with ``set_callbacks``):
     ``fit`` and ``partial_fit`` are the root task, each epoch a sub-task named
@@ -140,7 +161,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     def _raw_output(self, X):
         """The network's output for ``X``: the forward pass of the public attributes."""
         check_is_fitted(self)
-        X3, lengths = self._validate_X(X, reset=False)
+        X3, lengths = _validation.validate_predict_X(self, X)
         y_hat = _network.predict(
             self._public_params(), X3.astype(self.output_weights_.dtype, copy=False),
             _training.PREDICT_CHUNK, lengths,
@@ -167,174 +188,27 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 f"leave activation at {allowed[0]!r}."
             )
 
-    def _validate_X(self, X, reset, y=None, with_y=False):
-        """Return ``(X, lengths)``: X as a 3-D float array (n_samples, n_steps,
-        n_features_per_step) with its padding set to 0, and the valid steps of each
-        sequence (None without padding: a step whose features are all NaN is
-        padding, and must be trailing).
-
-        With ``with_y``, also validate ``y`` and return ``(X, y, lengths)``. Sets or
-        checks ``n_features_in_``, ``feature_names_in_``, ``n_steps_`` and
-        ``n_features_per_step_``; 3-D input to a fitted model may have any number
-        of steps.
-        """
-        dtype = [np.float64, np.float32]
-        check_y = with_y
-        y_kwargs = self._y_validation_kwargs() if check_y else {}
-        y_arg = y if check_y else "no_validation"
-        _validation.reject_masked(X, "X")
-        if check_y:
-            _validation.reject_masked(y, "y")
-            y_shape = getattr(y, "shape", None)
-            if y_shape is None and y is not None:
-                y_shape = np.asarray(y).shape
-            if y_shape is not None and (len(y_shape) not in (1, 2) or 0 in y_shape[1:]):
-                raise ValueError(
-                    f"y has shape {tuple(y_shape)}; expected (n_samples,) or "
-                    "(n_samples, n_outputs) with at least one output."
-                )
-        ndim = getattr(X, "ndim", None)
-        if ndim is None:  # a list or another array-like: look at it as an array
-            ndim = np.asarray(X).ndim
-        if ndim > 3:
-            raise ValueError(
-                f"X has {ndim} dimensions; expected a 3-D array of shape (n_samples, "
-                "n_steps, n_features_per_step) or a 2-D array of time-major "
-                "flattened sequences (n_samples, n_steps * n_features_per_step)."
-            )
-        if ndim == 3:
-            # finiteness is checked once, by validate_data on the flat view below
-            X = check_array(
-                X, allow_nd=True, dtype=dtype, input_name="X", ensure_all_finite=False
-            )
-            n_samples, n_steps, n_per_step = X.shape
-            flat = X.reshape(n_samples, n_steps * n_per_step)
-            if reset or check_y or n_steps == self.n_steps_:
-                out = validate_data(self, flat, y_arg, reset=reset, dtype=dtype,
-                                    ensure_all_finite="allow-nan", **y_kwargs)
-            else:  # sequences of another length: their columns are not n_features_in_
-                check_is_fitted(self)
-                out = check_array(flat, dtype=dtype, input_name="X",
-                                  ensure_all_finite="allow-nan")
-            if self.n_features_per_step not in (None, n_per_step):
-                raise ValueError(
-                    f"X has {n_per_step} features per step (X.shape[2]) but "
-                    f"n_features_per_step={self.n_features_per_step}."
-                )
-        else:
-            out = validate_data(self, X, y_arg, reset=reset, dtype=dtype,
-                                ensure_all_finite="allow-nan", **y_kwargs)
-            flat = out[0] if check_y else out
-            if reset:
-                n_per_step = self._features_per_step_of_flat_input()
-            else:
-                n_per_step = self.n_features_per_step_
-            if flat.shape[1] % n_per_step:
-                raise ValueError(
-                    f"X has {flat.shape[1]} columns, which is not a multiple of "
-                    f"n_features_per_step={n_per_step}: each row must hold whole "
-                    "time steps of n_features_per_step features."
-                )
-            n_samples, n_steps = flat.shape[0], flat.shape[1] // n_per_step
-            X = flat.reshape(n_samples, n_steps, n_per_step)
-        if reset:
-            self.n_steps_, self.n_features_per_step_ = n_steps, n_per_step
-        elif n_per_step != self.n_features_per_step_ or (
-            ndim != 3 and n_steps != self.n_steps_
-        ):
-            raise ValueError(
-                f"X holds sequences of {n_steps} steps x {n_per_step} features, "
-                f"but {type(self).__name__} was fitted on {self.n_steps_} steps x "
-                f"{self.n_features_per_step_} features"
-                + (" (3-D input may have any number of steps, but the same features per "
-                   "step)." if ndim == 3 else ".")
-            )
-        X, lengths = _validation.split_padding(X, "X")
-        # the dtype the network will compute in: X's at a first fit, else the model's
-        work_dtype = X.dtype if reset else getattr(self, "_theta", X).dtype
-        _validation.check_magnitude(X, work_dtype, "X")
-        return (X, out[1], lengths) if check_y else (X, lengths)
-
-    def _features_per_step_of_flat_input(self):
-        """How to read 2-D input: ``n_features_per_step``, else the windower's column names.
-
-        Columns named like ``SequenceWindower(flatten=True)``'s output
-        (``tmax_lag6, ..., rain_lag0``, in ``feature_names_in_``) tell the
-        layout; a plain array does not, and is read as one feature per step.
-        """
-        from_names = _validation.features_per_step_from_names(
-            getattr(self, "feature_names_in_", None)
-        )
-        given = self.n_features_per_step
-        if given is not None and from_names is not None and given != from_names:
-            raise ValueError(
-                f"n_features_per_step={given}, but the columns of X are named as windows "
-                f"of {from_names} features per step ({self.feature_names_in_[0]}, ...): "
-                f"set n_features_per_step={from_names}, or None to read it from the names."
-            )
-        return given or from_names or 1
-
-    def _validate_sample_weight(self, sample_weight, n_samples, dtype):
-        if sample_weight is None:
-            return np.ones(n_samples, dtype=dtype)
-        _validation.reject_masked(sample_weight, "sample_weight")
-        if isinstance(sample_weight, Real):  # one weight for all, as in scikit-learn
-            sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
-        sample_weight = check_array(
-            sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
-        )
-        if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}, expected "
-                f"({n_samples},): one weight per sample."
-            )
-        if np.any(sample_weight < 0):
-            raise ValueError("sample_weight has negative values; weights must be >= 0.")
-        if not np.any(sample_weight > 0):
-            raise ValueError("sample_weight is zero for every sample; nothing to fit.")
-        _validation.check_sample_weight_range(sample_weight, dtype)
-        return sample_weight
-
     # ------------------------------------------------------------------ training
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
-        given = (X, y, None if sample_weight is None else {"sample_weight": sample_weight})
+        hooks = dict(X=X, y=y, metadata=None if sample_weight is None
+                     else {"sample_weight": sample_weight})  # the callbacks' arguments
         self._check_cell_parameters()
-        fitted = hasattr(self, "_theta")
-        first_pass = not fitted or (not self.warm_start and not incremental)
+        first_pass = not hasattr(self, "_theta") or (not self.warm_start and not incremental)
         if not first_pass:
             self._check_same_network()
-        X, y, lengths = self._validate_X(X, reset=first_pass, y=y, with_y=True)
+        X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
         dtype = X.dtype if first_pass else self._theta.dtype
         X = X.astype(dtype, copy=False)
         uniform_weights = sample_weight is None
-        sample_weight = self._validate_sample_weight(sample_weight, X.shape[0], dtype)
+        sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
         target = self._prepare_targets(y, sample_weight, first_pass, dtype, classes)
         rng = check_random_state(self.random_state) if first_pass else self._rng
-
         # the validation part first: a fit that cannot start changes no weights
-        use_validation = not incremental and self._uses_early_stopping(X.shape[0])
         holdout = None
-        if use_validation:
-            n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-            if n_val < 1 or n_val >= X.shape[0]:
-                raise ValueError(
-                    f"early_stopping with validation_fraction={self.validation_fraction} "
-                    f"leaves no training or no validation samples out of {X.shape[0]}."
-                )
-            train, held_out = self._validation_split(X.shape[0], n_val, y, rng)
-            holdout = _training.HoldOut(
-                X[held_out], target[held_out], y[held_out], sample_weight[held_out],
-                None if lengths is None else lengths[held_out],
-            )
-            self._check_validation_part(holdout.y)
-            X, target, sample_weight = X[train], target[train], sample_weight[train]
-            lengths = None if lengths is None else lengths[train]
-            if not np.any(sample_weight > 0) or not np.any(holdout.sample_weight > 0):
-                raise ValueError(
-                    "early_stopping: the training part or the validation part has "
-                    "zero total sample_weight."
-                )
+        if not incremental and self._uses_early_stopping(X.shape[0]):
+            (X, target, sample_weight, lengths), holdout = self._hold_out(
+                X, target, y, sample_weight, lengths, rng)
         if lengths is not None and np.all(lengths == X.shape[1]):
             lengths = None  # padding only in the validation part
         if first_pass:
@@ -342,6 +216,42 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             if self._params.W_xy is not None:
                 self._start_linear_path(X, target, sample_weight, lengths)
         self._make_or_update_optimizer(first_pass)
+        self._reset_curves(first_pass, holdout is not None)
+        # the network's time-major copy, with a row of ones that carries the input bias
+        data = _training.TrainingData(
+            _network.time_major(X, self._layout), target,
+            None if uniform_weights else sample_weight, lengths,
+        )
+        return self._train(data, holdout, incremental, hooks, self._penalty(X.shape[0]))
+
+    def _hold_out(self, X, target, y, sample_weight, lengths, rng):
+        """``((X, target, sample_weight, lengths) of the training part, HoldOut)``:
+        the validation part of early stopping."""
+        n_samples = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_val < 1 or n_val >= n_samples:
+            raise ValueError(
+                f"early_stopping with validation_fraction={self.validation_fraction} "
+                f"leaves no training or no validation samples out of {n_samples}."
+            )
+        train, held_out = self._validation_split(n_samples, n_val, y, rng)
+        holdout = _training.HoldOut(
+            X[held_out], target[held_out], y[held_out], sample_weight[held_out],
+            None if lengths is None else lengths[held_out],
+        )
+        self._check_validation_part(holdout.y)
+        if not np.any(sample_weight[train] > 0) or not np.any(holdout.sample_weight > 0):
+            raise ValueError(
+                "early_stopping: the training part or the validation part has "
+                "zero total sample_weight."
+            )
+        part = (X[train], target[train], sample_weight[train],
+                None if lengths is None else lengths[train])
+        return part, holdout
+
+    def _reset_curves(self, first_pass, use_validation):
+        """Start the validation curves and the best scores (a first fit, or a warm
+        start that turned early stopping on or off)."""
         if first_pass or (use_validation and self.validation_scores_ is None):
             self.validation_loss_curve_ = [] if use_validation else None
             self.validation_scores_ = [] if use_validation else None
@@ -349,19 +259,13 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self.best_loss_ = None if use_validation else np.inf
         elif not use_validation and self.best_loss_ is None:
             self.best_loss_ = np.inf  # a warm start that turned early stopping off
-        # the network's time-major copy, with a row of ones that carries the input bias
-        data = _training.TrainingData(
-            _network.time_major(X, self._layout), target,
-            None if uniform_weights else sample_weight, lengths,
-        )
-        penalty = self._penalty(X.shape[0])
 
+    def _train(self, data, holdout, incremental, hooks, penalty):
+        """Run the epochs as the callbacks' root task; keep the best weights."""
         n_epochs = 1 if incremental else self.max_iter
-        # the callbacks' root task: the whole fit, one sub-task per epoch
         context = self._init_callback_context(
             task_name="partial_fit" if incremental else "fit", max_subtasks=n_epochs
         )
-        hooks = dict(X=given[0], y=given[1], metadata=given[2])
         context.call_on_fit_task_begin(estimator=self, **hooks)
         reason = "interrupted"
         try:
@@ -373,12 +277,12 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 UserWarning,
             )
             self._theta[...] = self._best_theta
-        if use_validation:
+        if holdout is not None:
             self._theta[...] = self._best_theta  # restore the best validation weights
-        self.best_epoch_ = self._best_epoch if use_validation else None
+        self.best_epoch_ = None if holdout is None else self._best_epoch
         self._set_public_attributes()
         if self.verbose:
-            print(_training.stop_message(self, reason, use_validation))
+            print(_training.stop_message(self, reason, holdout is not None))
         context.call_on_fit_task_end(estimator=self, **hooks,
                                      reconstruction_attributes=self._reconstruction_attributes)
         return self

@@ -332,56 +332,15 @@ def run(data, window_length=7, seeds=(0,), verbose=True, plot=None, out=None, so
         out,
     )
     _say(describe_split(data.index, a, b), out)
-    rows, rnn_runs = [], []
-
-    def score(name, fit_seconds, valid_pred, test_pred):
-        rows.append(
-            dict(
-                model=name,
-                valid_mse=mean_squared_error(y[a:b], valid_pred),
-                valid_mae=mean_absolute_error(y[a:b], valid_pred),
-                test_mse=mean_squared_error(y[b:], test_pred),
-                test_mae=mean_absolute_error(y[b:], test_pred),
-                fit_seconds=fit_seconds,
-            )
-        )
-
-    def fit(model):
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X.iloc[:a], y[:a])
-        return time.perf_counter() - start
-
-    def evaluate(label, model, seconds):
-        score(
-            label, seconds,
-            predict_with_history(model, X, a, b, window_length),
-            predict_with_history(model, X, b, len(X), window_length),
-        )
-
-    # persistence: tomorrow's maximum is today's
-    score("persistence (tmax today)", 0.0, X["tmax"].to_numpy()[a:b], X["tmax"].to_numpy()[b:])
+    task = _Task(X, y, a, b, window_length)
+    tmax = X["tmax"].to_numpy()  # persistence: tomorrow's maximum is today's
+    rows = [task.row("persistence (tmax today)", 0.0, tmax[a:b], tmax[b:])]
     baselines = make_models(window_length, BASELINE_SEED, False)
     for key, label in _BASELINE_LABELS.items():
         if verbose:
             _say(f"Fitting {label}...", out)
-        evaluate(label, baselines[key], fit(baselines[key]))
-    progress_bar = _progress_bar() if verbose and out is sys.stdout else None
-    for seed in seeds:
-        label = f"RNNRegressor (seed {seed})"
-        model = make_models(window_length, seed, verbose and progress_bar is None)["RNNRegressor"]
-        if progress_bar is not None:  # scikit-learn's ProgressBar, set on the pipeline
-            model.set_callbacks(progress_bar)
-            _say(f"Fitting {label}, a progress bar of the pipeline's steps and of the "
-                 "RNN's epochs:", out)
-        elif verbose:
-            _say(f"Fitting {label}, one line per epoch (loss: ½ × MSE of the "
-                 "standardised target, no unit):", out)
-        out.flush()
-        evaluate(label, model, fit(model))
-        rnn_runs.append(model)
-        _say(describe_stop(label, model[-1], a), out)
+        rows.append(task.evaluate(label, baselines[key]))
+    rnn_runs = _fit_rnns(task, seeds, verbose, out, rows)
     if len(seeds) > 1:
         runs = rows[-len(seeds):]
         median = {k: float(np.median([r[k] for r in runs])) for k in runs[0] if k != "model"}
@@ -391,14 +350,68 @@ def run(data, window_length=7, seeds=(0,), verbose=True, plot=None, out=None, so
     if not unit:
         _say("MSE and MAE are in the file's temperature unit (squared for MSE).", out)
     if plot:
-        best_rnn = rnn_runs[0]
         save_plot(
-            plot, best_rnn, y[b:],
-            predict_with_history(best_rnn, X, b, len(X), window_length),
+            plot, rnn_runs[0], y[b:],
+            predict_with_history(rnn_runs[0], X, b, len(X), window_length),
             dates=data.index[b:], unit=unit, label=f"RNNRegressor (seed {seeds[0]})",
         )
         _say(f"Figure written to {plot}", out)
     return rows
+
+
+class _Task:
+    """The split task: fit a model on the train days, score it on valid and test."""
+
+    def __init__(self, X, y, a, b, window_length):
+        self.X, self.y, self.a, self.b, self.window_length = X, y, a, b, window_length
+
+    def row(self, name, fit_seconds, valid_pred, test_pred):
+        y, a, b = self.y, self.a, self.b
+        return dict(
+            model=name,
+            valid_mse=mean_squared_error(y[a:b], valid_pred),
+            valid_mae=mean_absolute_error(y[a:b], valid_pred),
+            test_mse=mean_squared_error(y[b:], test_pred),
+            test_mae=mean_absolute_error(y[b:], test_pred),
+            fit_seconds=fit_seconds,
+        )
+
+    def evaluate(self, name, model):
+        """Fit ``model`` on the train days and return its row."""
+        X, a, b = self.X, self.a, self.b
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X.iloc[:a], self.y[:a])
+        seconds = time.perf_counter() - start
+        return self.row(
+            name, seconds,
+            predict_with_history(model, X, a, b, self.window_length),
+            predict_with_history(model, X, b, len(X), self.window_length),
+        )
+
+
+def _fit_rnns(task, seeds, verbose, out, rows):
+    """Fit the RNN pipeline once per seed, with a progress bar or epoch lines;
+    appends their rows and returns the fitted pipelines."""
+    progress_bar = _progress_bar() if verbose and out is sys.stdout else None
+    runs = []
+    for seed in seeds:
+        label = f"RNNRegressor (seed {seed})"
+        model = make_models(task.window_length, seed,
+                            verbose and progress_bar is None)["RNNRegressor"]
+        if progress_bar is not None:  # scikit-learn's ProgressBar, set on the pipeline
+            model.set_callbacks(progress_bar)
+            _say(f"Fitting {label}, a progress bar of the pipeline's steps and of the "
+                 "RNN's epochs:", out)
+        elif verbose:
+            _say(f"Fitting {label}, one line per epoch (loss: ½ × MSE of the "
+                 "standardised target, no unit):", out)
+        out.flush()
+        rows.append(task.evaluate(label, model))
+        runs.append(model)
+        _say(describe_stop(label, model[-1], task.a), out)
+    return runs
 
 
 # ------------------------------------------------------------------------ plot

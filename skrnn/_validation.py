@@ -1,4 +1,9 @@
-"""Input checks that scikit-learn's ``check_array`` does not make.
+"""What the estimators accept: input validation for fit and predict.
+
+:func:`validate_fit_inputs` and :func:`validate_predict_X` read X as sequences
+(3-D, or 2-D time-major flattened), y and the padding; :func:`validate_sample_weight`
+the weights. Around them, the checks that scikit-learn's ``check_array`` does
+not make:
 
 ``check_array`` rejects NaN and infinity, but a finite value can still be too
 large for the arithmetic of a network: the recurrence multiplies inputs by
@@ -13,7 +18,10 @@ and 1.1e-19), the range in which the product of two such numbers cannot
 overflow or underflow.
 """
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 
 def _limits(dtype):
@@ -198,3 +206,153 @@ def features_per_step_from_names(names):
     features = [feature for feature, _ in parsed[:per_step]]
     expected = [(f, n_steps - 1 - step) for step in range(n_steps) for f in features]
     return per_step if parsed == expected and len(set(features)) == per_step else None
+
+
+# -------------------------------------------------- what fit and predict accept
+
+_DTYPES = [np.float64, np.float32]
+
+
+def validate_fit_inputs(estimator, X, y, reset):
+    """``(X, y, lengths)`` for ``fit``: X as 3-D float sequences (n_samples,
+    n_steps, n_features_per_step) with their padding set to 0, y as
+    scikit-learn's ``validate_data`` returns it, and the valid steps of each
+    sequence (None without padding: a step whose features are all NaN is
+    padding, and must be trailing).
+
+    With ``reset``, sets ``n_features_in_``, ``feature_names_in_``, ``n_steps_``
+    and ``n_features_per_step_``; otherwise checks X against them.
+    """
+    reject_masked(X, "X")
+    reject_masked(y, "y")
+    y_shape = getattr(y, "shape", None)
+    if y_shape is None and y is not None:
+        y_shape = np.asarray(y).shape
+    if y_shape is not None and (len(y_shape) not in (1, 2) or 0 in y_shape[1:]):
+        raise ValueError(
+            f"y has shape {tuple(y_shape)}; expected (n_samples,) or "
+            "(n_samples, n_outputs) with at least one output."
+        )
+    return _sequences(estimator, X, reset, y, estimator._y_validation_kwargs())
+
+
+def validate_predict_X(estimator, X):
+    """``(X, lengths)`` for ``predict``: as :func:`validate_fit_inputs` without a
+    target; 3-D input may have any number of steps."""
+    reject_masked(X, "X")
+    X, _, lengths = _sequences(estimator, X, False, "no_validation", {})
+    return X, lengths
+
+
+def _sequences(estimator, X, reset, y, y_kwargs):
+    """The shared part of the two: ``(X, y, lengths)``, y None without a target."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:  # a list or another array-like: look at it as an array
+        ndim = np.asarray(X).ndim
+    if ndim > 3:
+        raise ValueError(
+            f"X has {ndim} dimensions; expected a 3-D array of shape (n_samples, "
+            "n_steps, n_features_per_step) or a 2-D array of time-major "
+            "flattened sequences (n_samples, n_steps * n_features_per_step)."
+        )
+    read = _three_d if ndim == 3 else _flat
+    X, y = read(estimator, X, reset, y, y_kwargs)
+    n_steps, n_per_step = X.shape[1:]
+    if reset:
+        estimator.n_steps_, estimator.n_features_per_step_ = n_steps, n_per_step
+    elif n_per_step != estimator.n_features_per_step_ or (
+        ndim != 3 and n_steps != estimator.n_steps_
+    ):
+        raise ValueError(
+            f"X holds sequences of {n_steps} steps x {n_per_step} features, "
+            f"but {type(estimator).__name__} was fitted on {estimator.n_steps_} steps x "
+            f"{estimator.n_features_per_step_} features"
+            + (" (3-D input may have any number of steps, but the same features per "
+               "step)." if ndim == 3 else ".")
+        )
+    X, lengths = split_padding(X, "X")
+    # the dtype the network will compute in: X's at a first fit, else the model's
+    work_dtype = X.dtype if reset else getattr(estimator, "_theta", X).dtype
+    check_magnitude(X, work_dtype, "X")
+    return X, y, lengths
+
+
+def _three_d(estimator, X, reset, y, y_kwargs):
+    """3-D input: ``(X, y)``, with the flattened columns checked as scikit-learn's."""
+    # finiteness is checked once, by validate_data on the flat view below
+    X = check_array(X, allow_nd=True, dtype=_DTYPES, input_name="X", ensure_all_finite=False)
+    n_samples, n_steps, n_per_step = X.shape
+    flat = X.reshape(n_samples, n_steps * n_per_step)
+    with_y = not isinstance(y, str)
+    if reset or with_y or n_steps == estimator.n_steps_:
+        out = validate_data(estimator, flat, y, reset=reset, dtype=_DTYPES,
+                            ensure_all_finite="allow-nan", **y_kwargs)
+        y = out[1] if with_y else None
+    else:  # sequences of another length: their columns are not n_features_in_
+        check_is_fitted(estimator)
+        check_array(flat, dtype=_DTYPES, input_name="X", ensure_all_finite="allow-nan")
+        y = None
+    if estimator.n_features_per_step not in (None, n_per_step):
+        raise ValueError(
+            f"X has {n_per_step} features per step (X.shape[2]) but "
+            f"n_features_per_step={estimator.n_features_per_step}."
+        )
+    return X, y
+
+
+def _flat(estimator, X, reset, y, y_kwargs):
+    """2-D input, time-major flattened sequences: ``(X as 3-D, y)``."""
+    with_y = not isinstance(y, str)
+    out = validate_data(estimator, X, y, reset=reset, dtype=_DTYPES,
+                        ensure_all_finite="allow-nan", **y_kwargs)
+    flat, y = out if with_y else (out, None)
+    n_per_step = (features_per_step_of_flat_input(estimator) if reset
+                  else estimator.n_features_per_step_)
+    if flat.shape[1] % n_per_step:
+        raise ValueError(
+            f"X has {flat.shape[1]} columns, which is not a multiple of "
+            f"n_features_per_step={n_per_step}: each row must hold whole "
+            "time steps of n_features_per_step features."
+        )
+    return flat.reshape(flat.shape[0], flat.shape[1] // n_per_step, n_per_step), y
+
+
+def features_per_step_of_flat_input(estimator):
+    """How to read 2-D input: ``n_features_per_step``, else the windower's column names.
+
+    Columns named like ``SequenceWindower(flatten=True)``'s output
+    (``tmax_lag6, ..., rain_lag0``, in ``feature_names_in_``) tell the
+    layout; a plain array does not, and is read as one feature per step.
+    """
+    from_names = features_per_step_from_names(getattr(estimator, "feature_names_in_", None))
+    given = estimator.n_features_per_step
+    if given is not None and from_names is not None and given != from_names:
+        raise ValueError(
+            f"n_features_per_step={given}, but the columns of X are named as windows "
+            f"of {from_names} features per step ({estimator.feature_names_in_[0]}, ...): "
+            f"set n_features_per_step={from_names}, or None to read it from the names."
+        )
+    return given or from_names or 1
+
+
+def validate_sample_weight(sample_weight, n_samples, dtype):
+    """Sample weights as a 1-D array of ``dtype`` (ones when None), checked."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    reject_masked(sample_weight, "sample_weight")
+    if isinstance(sample_weight, Real):  # one weight for all, as in scikit-learn
+        sample_weight = np.full(n_samples, sample_weight, dtype=dtype)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+    )
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has shape {sample_weight.shape}, expected "
+            f"({n_samples},): one weight per sample."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight has negative values; weights must be >= 0.")
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight is zero for every sample; nothing to fit.")
+    check_sample_weight_range(sample_weight, dtype)
+    return sample_weight
