@@ -126,6 +126,14 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     def _y_validation_kwargs(self):
         return dict(multi_output=True, y_numeric=True)
 
+    # the head's part of a saved model (skrnn.persistence): its keys in "fitted",
+    # _head_state() -> (JSON values, arrays), _load_head_state(fitted, n_outputs)
+    # -> the arrays it expects, then _load_head_arrays(arrays)
+    _STATE_KEYS = set()
+
+    def _load_head_arrays(self, arrays):
+        """Restore the head's arrays of a saved model (none by default)."""
+
     # ------------------------------------------------------------------ shared API
 
     def __sklearn_is_fitted__(self):
@@ -445,14 +453,14 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------ pickling
 
     def __getstate__(self):
-        from . import __version__
+        from ._version import __version__
 
         state = dict(super().__getstate__(), _skrnn_version=__version__)
         state.pop("_params", None)  # views of _theta: rebuilt on unpickling
         return state
 
     def __setstate__(self, state):
-        from . import __version__
+        from ._version import __version__
         from .exceptions import InconsistentVersionWarning
 
         state = dict(state)

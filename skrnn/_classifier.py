@@ -1,6 +1,7 @@
 """RNNClassifier: the classification head on the shared recurrent estimator."""
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
@@ -502,3 +503,66 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _output_layer(self, W_hy, b_y):
         """The logits' read-out, as trained."""
         return W_hy, b_y
+
+    # ------------------------------------------------------- its saved state
+
+    _STATE_KEYS = {"classes", "classes_dtype", "y_type", "best_monitored"}
+    _LABEL_DTYPES = ("object", "str", "bool", "int64", "int32", "float64", "float32")
+    _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
+
+    def _head_state(self):
+        """The head's fitted state for :func:`skrnn.save_model`: (JSON values, arrays)."""
+        classes = self.classes_
+        kind = "str" if classes.dtype.kind == "U" else classes.dtype.name
+        if kind not in self._LABEL_DTYPES or (kind == "object" and not all(
+                isinstance(c, str) for c in classes)):
+            raise TypeError(
+                f"cannot save classes_ of dtype {classes.dtype} as JSON; use labels that "
+                "are strings, integers, floats or booleans."
+            )
+        best = self.__dict__.get("_best_monitored")
+        return {
+            "classes": [c.item() if isinstance(c, np.generic) else c for c in classes],
+            "classes_dtype": kind,
+            "y_type": self._label_binarizer.y_type_,
+            "best_monitored": None if best is None else float(best),
+        }, {}
+
+    def _load_head_state(self, fitted, n_outputs):
+        """Check and restore the classes; returns the arrays the file must hold (none)."""
+        from .persistence._format import expect
+
+        kind = expect(fitted, "classes_dtype", str, "fitted")
+        y_type = expect(fitted, "y_type", str, "fitted")
+        classes = expect(fitted, "classes", list, "fitted")
+        if kind not in self._LABEL_DTYPES or y_type not in self._Y_TYPES:
+            raise ValueError(
+                f"invalid skrnn model file: classes_dtype {kind!r} or y_type {y_type!r}"
+            )
+        numbers = (bool,) if kind == "bool" else (str,) if kind in ("str", "object") else Real
+        if not all(isinstance(c, numbers) and (kind == "bool" or not isinstance(c, bool))
+                   for c in classes):
+            raise ValueError(f"invalid skrnn model file: classes must be of kind {kind}")
+        classes = np.array(classes, dtype=object if kind == "object" else None)
+        if kind not in ("str", "object"):
+            classes = classes.astype(kind)
+        expected = {"binary": 1, "multiclass": len(classes),
+                    "multilabel-indicator": len(classes)}
+        if len(set(classes.tolist())) != len(classes) or expected[y_type] != n_outputs or (
+                y_type == "binary") != (len(classes) == 2 and n_outputs == 1):
+            raise ValueError(
+                "invalid skrnn model file: classes, y_type and n_outputs_ do not agree"
+            )
+        binarizer = LabelBinarizer()
+        binarizer.fit(np.eye(len(classes), dtype=int) if y_type.startswith("multilabel")
+                      else classes)
+        if binarizer.y_type_ != y_type:
+            raise ValueError("invalid skrnn model file: classes do not give that y_type")
+        self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
+        self.out_activation_ = "softmax" if y_type == "multiclass" else "logistic"
+        best = fitted["best_monitored"]
+        if best is not None and (isinstance(best, bool) or not isinstance(best, Real)):
+            raise ValueError("invalid skrnn model file: best_monitored must be a number or null")
+        if best is not None:
+            self._best_monitored = float(best)
+        return {}

@@ -24,6 +24,9 @@ class SGDOptimizer:
     learning rate it produces the same iterates as ``torch.optim.SGD``.
     """
 
+    KIND = "sgd"  # its name in a saved model
+    STATE = ("velocity",)  # the arrays of its state, shaped like the parameters
+
     def __init__(self, params, learning_rate_init=0.1, momentum=0.9, nesterov=True):
         self.learning_rate = learning_rate_init
         self.momentum = momentum
@@ -52,6 +55,9 @@ class AdamOptimizer:
         params -= learning_rate * (m / (1 - beta_1 ** t))
                   / (sqrt(v / (1 - beta_2 ** t)) + epsilon)
     """
+
+    KIND = "adam"
+    STATE = ("m", "v")
 
     def __init__(self, params, learning_rate_init=1e-3, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8):
@@ -83,6 +89,19 @@ class AdamOptimizer:
         np.divide(self.m, buf, out=buf)
         buf *= self.learning_rate * c / (1.0 - b1**self.t)
         params -= buf
+
+
+def optimizer_state(optimizer):
+    """``(kind, t, {name: array})``: what continuing the optimizer needs."""
+    return optimizer.KIND, optimizer.t, {name: getattr(optimizer, name) for name in optimizer.STATE}
+
+
+def load_optimizer_state(optimizer, t, arrays):
+    """Set the step count and copy ``arrays`` (as :func:`optimizer_state` names them)
+    into ``optimizer``'s state."""
+    optimizer.t = t
+    for name in optimizer.STATE:
+        getattr(optimizer, name)[...] = arrays[name]
 
 
 def clip_grad_norm(grads, max_norm):

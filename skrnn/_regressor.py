@@ -404,3 +404,27 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def _output_layer(self, W_hy, b_y):
         """The read-out in the units of y."""
         return W_hy * self.y_scale_, b_y * self.y_scale_ + self.y_mean_
+
+    # ------------------------------------------------------- its saved state
+
+    _STATE_KEYS = {"y_ndim"}  # the head's keys in a saved model's "fitted"
+
+    def _head_state(self):
+        """The head's fitted state for :func:`skrnn.save_model`: (JSON values, arrays)."""
+        return {"y_ndim": int(self._y_ndim)}, {
+            "y_mean": np.asarray(self.y_mean_), "y_scale": np.asarray(self.y_scale_)
+        }
+
+    def _load_head_state(self, fitted, n_outputs):
+        """Check and restore the JSON part; returns the arrays the file must hold."""
+        from .persistence._format import expect
+
+        y_ndim = expect(fitted, "y_ndim", int, "fitted")
+        if y_ndim not in (1, 2) or (y_ndim == 1 and n_outputs != 1):
+            raise ValueError("invalid skrnn model file: y_ndim must be 1 (one output) or 2")
+        self._y_ndim = y_ndim
+        floats = (np.dtype(np.float32), np.dtype(np.float64))
+        return {"y_mean": ((n_outputs,), floats), "y_scale": ((n_outputs,), floats)}
+
+    def _load_head_arrays(self, arrays):
+        self.y_mean_, self.y_scale_ = arrays["y_mean"], arrays["y_scale"]

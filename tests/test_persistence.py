@@ -130,7 +130,7 @@ def test_pickle_records_the_skrnn_version():
 def test_unpickling_under_another_version_warns(monkeypatch):
     X, y = data()
     model = fitted(X, y)
-    monkeypatch.setattr(skrnn, "__version__", "0.0.1")
+    monkeypatch.setattr(skrnn._version, "__version__", "0.0.1")  # its one home
     payload = pickle.dumps(model)  # written by "0.0.1"
     monkeypatch.undo()
     match = "version 0.0.1 under skrnn version"
