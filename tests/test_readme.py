@@ -1,5 +1,6 @@
 """Every Python block of the README runs as written."""
 
+import json
 import re
 
 import pytest
@@ -35,27 +36,70 @@ def test_the_cells_example_prints_what_its_comment_says(capsys):
     assert "'skip.weight'" in lines[3]
 
 
+def results(name):
+    return json.loads((REPO / "benchmarks" / "results" / f"{name}.json").read_text())
+
+
+TEXT = (REPO / "README.md").read_text()
+COMPARES = TEXT[TEXT.index("## How it compares"):]
+
+
 def test_the_forecasting_table_is_the_results_file():
     """Every row of the README's forecasting table is benchmarks/results/forecast.json
-    (the model column is the file's model name), to the three decimals shown."""
-    import json
-
-    results = json.loads((REPO / "benchmarks" / "results" / "forecast.json").read_text())
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Forecasting four real series"):]
-    lines = [line for line in section.split("\n\n")[2].splitlines()[2:]]
+    (the model column is the file's model name), to the three decimals shown, and
+    the text under it quotes the defaults' MSE over RidgeCV's."""
+    forecast = results("forecast")
+    lines = [line.strip() for line in COMPARES.splitlines()
+             if line.strip().startswith("| ") and "clean_weather" not in line]
     assert len(lines) >= 5
     for line in lines:
         model, *cells, geo, secs = [c.strip() for c in line.strip("|").split("|")]
-        rows = {r["series"]: r for r in results["rows"] if r["model"] == model}
+        rows = {r["series"]: r for r in forecast["rows"] if r["model"] == model}
         assert rows, model
-        for name, cell in zip(results["series"], cells, strict=True):
+        for name, cell in zip(forecast["series"], cells, strict=True):
             expected = "—" if name not in rows else f"{rows[name]['median_ratio']:.3f}"
             assert cell == expected, (model, name)
-        summary = results["summary"][model]
+        summary = forecast["summary"][model]
         assert geo == f"{summary['geometric_mean']:.3f}", model
         assert secs == f"{summary['median_fit_seconds']:.2f}", model
-    # the text under it quotes the defaults' MSE over RidgeCV's, series by series
-    paragraph = section.split("\n\n")[3]
-    for value in results["defaults_over_ridge_cv"].values():
-        assert f"{value:.3f}" in paragraph
+    for value in forecast["defaults_over_ridge_cv"].values():
+        assert f"{value:.3f}" in COMPARES
+
+
+def test_the_other_comparisons_are_the_results_files():
+    rows = {r["model"]: r for r in results("accuracy")["rows"]}
+    rnn, ridge = rows["RNNRegressor, median of seeds 0-4"], rows["Ridge (flattened window)"]
+    assert (f"{rnn['valid_mse']:.2f} / {rnn['test_mse']:.2f}" in COMPARES
+            and f"{ridge['valid_mse']:.2f} / {ridge['test_mse']:.2f}" in COMPARES)
+    classification = results("classification")["results"]
+    for model in ("RNNClassifier (defaults: gru)", "1-NN Euclidean (flattened)"):
+        scores = {r["dataset"]: r["summary"]["mean_accuracy"] for r in classification
+                  if r["model"] == model}
+        order = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels")
+        assert " / ".join(f"{scores[d]:.3f}" for d in order) in COMPARES, model
+    speed = {(r["cell"], r["dtype"]): r["ratio"] for r in results("default_fit")["rows"]
+             if r["hidden"] == 16}
+    for cell in ("elman", "gru", "lstm"):
+        assert f"{speed[cell, 'float32']:.2f}x" in COMPARES, cell
+
+
+def test_the_examples_print_what_their_comments_say(capsys):
+    """The blocks whose comments state a result: R² close to 1 (above 0.95) where
+    the line printing the score says so, the held-out accuracy 1.0, the chunks'
+    windows equal to the whole series' (True)."""
+    for block in BLOCKS:
+        lines = [line for line in block.splitlines() if line.startswith("print(")]
+        claims = [line for line in lines if "# R² close to 1" in line
+                  or "# held-out accuracy: 1.0" in line or "# True" in line]
+        if not claims:
+            continue
+        exec(compile(block, "README block", "exec"), {})
+        printed = capsys.readouterr().out.strip().splitlines()
+        assert len(printed) >= len(lines)
+        for line, out in zip(lines, printed):  # one printed line per print(
+            if "# R² close to 1" in line:
+                assert float(out) > 0.95, out
+            elif "# held-out accuracy: 1.0" in line:
+                assert out.split()[-1] == "1.0", out
+            elif "# True" in line:
+                assert out == "True", out
