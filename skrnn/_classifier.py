@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from . import _losses
-from ._cells._common import sigmoid
+from ._math import sigmoid
 from ._base import BaseRNN
 
 

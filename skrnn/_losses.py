@@ -8,7 +8,7 @@ are optional output buffers (the training loop passes a workspace's).
 
 import numpy as np
 
-from ._cells._common import sigmoid
+from ._math import sigmoid
 
 
 def squared_error(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):

@@ -63,6 +63,8 @@ def forward(layer, ws, state0=None, activation="tanh"):
 
 
 def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
+    # dZ_t[k] holds act'(Z) of step first + k until the loop reaches that step,
+    # which turns it into dZ in place (one buffer, no copy)
     H, dZ_t = ws.H, ws.Z_t[first:]
     kept = len(dZ_t)
     W_hh_T = ws.W_hh_T

@@ -23,8 +23,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .._math import sigmoid
 from ._common import (
-    gate_coefficients, gate_derivative, product_buffer, sigmoid, step_buffers, sum_of_products,
+    gate_coefficients, gate_derivative, product_buffer, step_buffers, sum_of_products,
 )
 
 N_GATES = 3

@@ -61,7 +61,7 @@ def workspace(n_steps, n_samples, hidden_size, dtype):
     ws.dG = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # into the gates
     ws.D = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
     ws.tmp = np.empty((hidden_size, n_samples), dtype=dtype)
-    ws.dc = np.empty((hidden_size, n_samples), dtype=dtype)  # into one cell state
+    ws.dc_next = np.empty((hidden_size, n_samples), dtype=dtype)  # into c_{t-1}, carried back
     ws.dh = np.empty((hidden_size, n_samples), dtype=dtype)  # into one state
     ws.dW = product_buffer(n_steps, hidden_size, 4 * hidden_size, dtype)  # for dW_hh
     ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, n_samples, dtype)
@@ -96,7 +96,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     C_t, W_hh = ws.C_t, layer.W_hh
     hidden = W_hh.shape[0]
     i, f, g, o = (slice(k * hidden, (k + 1) * hidden) for k in range(4))
-    dG, d_c = ws.dG, ws.tmp
+    dG, dc = ws.dG, ws.tmp
     kept = len(ws.Z_t) - first
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state h
@@ -104,16 +104,16 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
         t = first + k
         G, tc = ws.Z_t[t], ws.TC_t[t]
         np.multiply(dh, tc, out=dG[o])  # into o, through h' = o tanh(c')
-        np.multiply(tc, tc, out=d_c)
-        np.subtract(1.0, d_c, out=d_c)
-        d_c *= G[o]
-        d_c *= dh  # into c', back through tanh
+        np.multiply(tc, tc, out=dc)
+        np.subtract(1.0, dc, out=dc)
+        dc *= G[o]
+        dc *= dh  # into c', back through tanh
         if k < kept - 1:
-            d_c += ws.dc  # c' also feeds the next step
-        np.multiply(d_c, G[g], out=dG[i])  # into i, through c' = f c + i g
-        np.multiply(d_c, C_t[t], out=dG[f])  # into f
-        np.multiply(d_c, G[i], out=dG[g])  # into g
-        np.multiply(d_c, G[f], out=ws.dc)  # into c, through f c
+            dc += ws.dc_next  # c' also feeds the next step
+        np.multiply(dc, G[g], out=dG[i])  # into i, through c' = f c + i g
+        np.multiply(dc, C_t[t], out=dG[f])  # into f
+        np.multiply(dc, G[i], out=dG[g])  # into g
+        np.multiply(dc, G[f], out=ws.dc_next)  # into c, through f c
         gate_derivative(G, ws.scale2, ws.shift, out=ws.D)
         np.multiply(dG, ws.D, out=G)  # back through the gates: dZ = [dZ_i | dZ_f | dZ_g | dZ_o]
         if k:
@@ -122,7 +122,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
                 dh += d_out[k - 1]  # h_{t-1} also feeds the layer above
             if keep is not None:  # per-sequence truncation: h_{t-1} and c_{t-1}
                 dh *= keep[t]
-                ws.dc *= keep[t]
+                ws.dc_next *= keep[t]
     sum_of_products(ws.H[first:-1], ws.Z[first:], out=grads.W_hh, tmp=ws.dW)
     return ws.Z[first:]
 
