@@ -35,7 +35,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skrnn import RNNRegressor, SequenceWindower
-from skrnn._demo import predict_with_history
+from skrnn import predict_with_history
 from skrnn.datasets import load_weather
 
 TEST_ORIGINS = (0.55, 0.65, 0.75)

@@ -31,7 +31,9 @@ from sklearn.preprocessing import StandardScaler
 import _naive
 from _common import machine_info, write_results
 from skrnn import RNNRegressor, SequenceWindower
-from skrnn._demo import FEATURES, TARGET, chronological_split, make_models, predict_with_history
+from skrnn import predict_with_history
+from skrnn._demo import make_models
+from skrnn.datasets import WEATHER_FEATURES, WEATHER_TARGET, chronological_split
 from skrnn.datasets import load_weather
 
 WINDOW = 7
@@ -103,7 +105,7 @@ def main():
     parser.add_argument("--csv", help="path to clean_weather.csv")
     args = parser.parse_args()
     data = load_weather(args.csv)
-    X, y = data[FEATURES], data[TARGET].to_numpy()
+    X, y = data[list(WEATHER_FEATURES)], data[WEATHER_TARGET].to_numpy()
     a, b = chronological_split(len(data))
     rows = []
     print("| model | valid MSE | test MSE | fit s |\n|---|---:|---:|---:|")

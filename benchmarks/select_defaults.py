@@ -38,7 +38,8 @@ from sklearn.preprocessing import StandardScaler
 
 from _common import machine_info, write_results
 from skrnn import RNNRegressor, SequenceWindower
-from skrnn._demo import FEATURES, TARGET, chronological_split, predict_with_history
+from skrnn import predict_with_history
+from skrnn.datasets import WEATHER_FEATURES, WEATHER_TARGET, chronological_split
 from skrnn.datasets import load_weather
 
 WINDOW = 7
@@ -84,7 +85,7 @@ def main():
     n_days = len(data)
     _, test_start = chronological_split(n_days)
     data = data.iloc[:test_start]  # the test days are never seen
-    X, y = data[FEATURES], data[TARGET].to_numpy()
+    X, y = data[list(WEATHER_FEATURES)], data[WEATHER_TARGET].to_numpy()
     folds = [(int(o * n_days), min(int((o + HORIZON) * n_days), test_start)) for o in ORIGINS]
     jobs = [(name, f, seed) for name in CANDIDATES for f in range(len(folds)) for seed in SEEDS]
     begin = time.perf_counter()

@@ -33,7 +33,8 @@ from sklearn.utils.estimator_checks import _regression_dataset
 
 from skrnn import RNNRegressor, SequenceWindower, _network
 from skrnn._cells import gru, lstm
-from skrnn._demo import FEATURES, TARGET, chronological_split, predict_with_history
+from skrnn import predict_with_history
+from skrnn.datasets import WEATHER_FEATURES, WEATHER_TARGET, chronological_split
 from skrnn.datasets import load_weather
 
 from _common import machine_info, write_results
@@ -106,7 +107,7 @@ def main():
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     data = load_weather(args.csv).ffill()
-    X, y = data[FEATURES], data[TARGET].to_numpy()
+    X, y = data[list(WEATHER_FEATURES)], data[WEATHER_TARGET].to_numpy()
     train_end, valid_end = chronological_split(len(data))
     X_check, y_check = _regression_dataset()
     X_check = StandardScaler().fit_transform(X_check)

@@ -5,7 +5,7 @@ from ._version import __version__
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
 from ._sequences import StepTransformer, pad_sequences
-from ._windower import SequenceWindower, multi_step_target
+from ._windower import SequenceWindower, multi_step_target, predict_with_history
 from .persistence import load_model, save_model
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "multi_step_target",
     "pad_sequences",
     "persistence",
+    "predict_with_history",
     "save_model",
     "__version__",
 ]

@@ -24,11 +24,12 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import RNNRegressor, SequenceWindower
-from .datasets import WEATHER_SHA256, load_seattle_weather, load_weather
+from . import RNNRegressor, SequenceWindower, predict_with_history
+from .datasets import (WEATHER_FEATURES, WEATHER_SHA256, WEATHER_TARGET, chronological_split,
+                       load_seattle_weather, load_weather)
 
-FEATURES = ["tmax", "tmin", "rain"]
-TARGET = "tmax_tomorrow"
+FEATURES, TARGET = list(WEATHER_FEATURES), WEATHER_TARGET
+
 
 PROG = "python -m skrnn"
 #: The longest window the demo accepts, whatever the data: a year of days.
@@ -65,22 +66,6 @@ def describe_csv(path):
     if digest.hexdigest() == WEATHER_SHA256:
         return DataSource(f"{os.fspath(path)} (the tutorial's clean_weather.csv)", "°F", "inches")
     return DataSource(os.fspath(path))
-
-
-def chronological_split(n_samples, train=0.70, valid=0.15):
-    """Row boundaries of a chronological train / valid / test split."""
-    return int(train * n_samples), int((train + valid) * n_samples)
-
-
-def predict_with_history(model, X, start, stop, window_length):
-    """Predict rows ``start:stop`` of ``X`` with the rows before them as history.
-
-    The pipeline windows only the rows it is given; feeding it the
-    ``window_length - 1`` rows before ``start`` too, and dropping their
-    predictions, gives every evaluated row its full window.
-    """
-    first = max(start - (window_length - 1), 0)
-    return model.predict(X.iloc[first:stop])[start - first :]
 
 
 def make_models(window_length, random_state, verbose):

@@ -287,3 +287,59 @@ def multi_step_target(series, horizon):
         return Y
     prefix = "y" if name is None else str(name)
     return pd.DataFrame(Y, index=index, columns=[f"{prefix}_t+{k}" for k in range(1, horizon + 1)])
+
+
+def predict_with_history(model, X, start, stop, window_length):
+    """Predict rows ``start:stop`` of ``X`` with a fitted windowing pipeline, each
+    row with its full window.
+
+    A pipeline that ends in ``SequenceWindower(window_length) -> estimator``
+    windows only the rows it is given, so predicting rows ``start:stop`` alone
+    would zero-pad the first ``window_length - 1`` windows. This passes the
+    ``window_length - 1`` rows before ``start`` too (as many as exist) and drops
+    their predictions. To forecast tomorrow from today, give the last rows:
+    ``predict_with_history(pipe, X, len(X) - 1, len(X), window_length)``.
+
+    Parameters
+    ----------
+    model : fitted estimator or Pipeline
+        Its ``predict`` takes rows of ``X`` and windows them
+        (``window_length`` is the windower's, ``window_length_`` once fitted).
+    X : pandas.DataFrame or array-like of shape (n_rows, n_features)
+        All the rows, in time order.
+    start, stop : int
+        The rows to predict, ``0 <= start < stop <= n_rows``.
+    window_length : int
+        Rows per window, ``>= 1``.
+
+    Returns
+    -------
+    y_pred : ndarray
+        ``model.predict``'s output for rows ``start:stop``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skrnn import SequenceWindower, predict_with_history
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> y = X[:, 0] + 2                       # next row's first feature
+    >>> pipe = make_pipeline(SequenceWindower(3, flatten=True), Ridge(alpha=1e-6))
+    >>> pipe = pipe.fit(X, y)
+    >>> predict_with_history(pipe, X, 9, 10, window_length=3).round(3)  # tomorrow
+    array([20.])
+    """
+    n_rows = len(X)
+    for name, value in (("start", start), ("stop", stop), ("window_length", window_length)):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if not 0 <= start < stop <= n_rows:
+        raise ValueError(
+            f"start={start}, stop={stop}: need 0 <= start < stop <= len(X) = {n_rows}."
+        )
+    if window_length < 1:
+        raise ValueError(f"window_length must be >= 1, got {window_length}.")
+    first = max(start - (window_length - 1), 0)
+    rows = X.iloc[first:stop] if hasattr(X, "iloc") else X[first:stop]
+    return model.predict(rows)[start - first :]

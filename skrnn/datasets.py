@@ -25,8 +25,11 @@ import pandas as pd
 __all__ = [
     "ChecksumError",
     "DatasetUnavailableError",
+    "WEATHER_FEATURES",
     "WEATHER_SHA256",
+    "WEATHER_TARGET",
     "WEATHER_URL",
+    "chronological_split",
     "get_data_home",
     "load_seattle_weather",
     "load_weather",
@@ -45,9 +48,11 @@ _WEATHER_CSV_ENV = "SKRNN_WEATHER_CSV"
 _DATA_HOME_ENV = "SKRNN_DATA_HOME"
 _DEFAULT_DATA_HOME = os.path.join("~", "skrnn_data")
 
-_FEATURES = ["tmax", "tmin", "rain"]
-_TARGET = "tmax_tomorrow"
-_COLUMNS = [*_FEATURES, _TARGET]
+#: The weather task's feature columns (what the tutorial forecasts from).
+WEATHER_FEATURES = ("tmax", "tmin", "rain")
+#: Its target column: the next day's ``tmax``.
+WEATHER_TARGET = "tmax_tomorrow"
+_COLUMNS = [*WEATHER_FEATURES, WEATHER_TARGET]
 
 # Seconds before a stalled connection or read gives up.
 _DOWNLOAD_TIMEOUT = 30.0
@@ -327,7 +332,7 @@ def _check_path(path, named_by=""):
 
 def _split(df, return_X_y):
     if return_X_y:
-        return df[_FEATURES], df[_TARGET]
+        return df[list(WEATHER_FEATURES)], df[WEATHER_TARGET]
     return df
 
 
@@ -536,6 +541,22 @@ def load_seattle_weather(*, return_X_y=False):
         },
         index=pd.DatetimeIndex(pd.to_datetime(source["date"]), name="date"),
     )
-    df[_TARGET] = df["tmax"].shift(-1)
+    df[WEATHER_TARGET] = df["tmax"].shift(-1)
     df = df.iloc[:-1]
     return _split(df, return_X_y)
+
+
+def chronological_split(n_samples, train=0.70, valid=0.15):
+    """Row boundaries ``(a, b)`` of the weather task's chronological split:
+    rows ``:a`` train, ``a:b`` validation, ``b:`` test (70/15/15 by default).
+
+    Examples
+    --------
+    >>> from skrnn.datasets import chronological_split
+    >>> chronological_split(100)
+    (70, 85)
+    """
+    if not (0 < train and 0 <= valid and train + valid < 1):
+        raise ValueError(f"train={train}, valid={valid}: need 0 < train, 0 <= valid, "
+                         "train + valid < 1.")
+    return int(train * n_samples), int((train + valid) * n_samples)

@@ -83,3 +83,65 @@ def test_a_pipeline_forecasts_every_step_of_a_known_recursion():
     rmse = np.sqrt(np.mean(err ** 2, axis=0))
     persistence = np.sqrt(np.mean((series[20:-3, None] - Y.to_numpy()[20:-3]) ** 2, axis=0))
     assert np.all(rmse < 0.25 * np.std(series)) and np.all(rmse < 0.5 * persistence)
+
+
+# ------------------------------------------------------- predict_with_history
+
+
+def _ridge_pipeline(window=3):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    from skrnn import SequenceWindower
+
+    return make_pipeline(SequenceWindower(window, flatten=True), Ridge(alpha=1e-3))
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_predict_with_history_gives_every_row_its_full_window(frame):
+    import pandas as pd
+
+    from skrnn import predict_with_history
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + np.concatenate([[0.0, 0.0], X[:-2, 1]])
+    if frame:
+        X = pd.DataFrame(X, columns=["a", "b"])
+    pipe = _ridge_pipeline().fit(X, y)
+    rows = np.asarray(X)
+    # the windows of rows 40..49 built by hand from the whole series
+    windows = np.stack([rows[t - 2 : t + 1].reshape(-1) for t in range(40, 50)])
+    expected = pipe[-1].predict(windows)
+    np.testing.assert_allclose(predict_with_history(pipe, X, 40, 50, 3), expected)
+    # alone, the first two rows would be padded: not the same
+    assert not np.allclose(pipe.predict(X[40:50] if not frame else X.iloc[40:50]), expected)
+    # from the first row, as much history as exists
+    np.testing.assert_allclose(predict_with_history(pipe, X, 0, 5, 3), pipe.predict(
+        X[:5] if not frame else X.iloc[:5]))
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((5, 5, 3), ValueError, r"start=5, stop=5: need 0 <= start < stop <= len\(X\) = 60"),
+    ((-1, 5, 3), ValueError, "start=-1"),
+    ((0, 61, 3), ValueError, "stop=61"),
+    ((0, 5, 0), ValueError, "window_length must be >= 1"),
+    ((0.5, 5, 3), TypeError, "start must be an integer"),
+    ((0, 5, True), TypeError, "window_length must be an integer"),
+])
+def test_predict_with_history_errors(args, error, message):
+    from skrnn import predict_with_history
+
+    X = np.random.RandomState(0).normal(size=(60, 2))
+    pipe = _ridge_pipeline().fit(X, X[:, 0])
+    with pytest.raises(error, match=message):
+        predict_with_history(pipe, X, *args)
+
+
+def test_chronological_split():
+    from skrnn.datasets import chronological_split
+
+    assert chronological_split(100) == (70, 85)
+    assert chronological_split(10, train=0.5, valid=0.2) == (5, 7)
+    with pytest.raises(ValueError, match="train"):
+        chronological_split(100, train=0.9, valid=0.2)
