@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _linear_path, _network, _training, _validation
+from . import _linear_path, _network, _state, _training, _validation
 from ._cells import CELLS, get_cell
 from ._optimizers import AdamOptimizer, SGDOptimizer
 
@@ -331,9 +331,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         _network.initialize(self._params, self._rng)
         if self._has_linear_path_option:
             self.skip_alpha_ = None  # set by the linear path's start
-        self.n_iter_, self.t_ = 0, 0
-        self.loss_curve_, self.grad_norm_curve_ = [], []
-        self._no_improvement_count = 0
+        _state.start(self)
         self._optimizer = None
 
     def _start_linear_path(self, X, target, sample_weight, lengths):
@@ -443,11 +441,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             _theta=theta, _params=params, **self._public_attributes(params),
             _best_theta=self._best_theta.copy(),
             _optimizer=copy.deepcopy(self._optimizer), _rng=copy.deepcopy(self._rng),
+            **_state.copy_curves(self),
         )
-        for name in ("loss_curve_", "grad_norm_curve_", "validation_loss_curve_",
-                     "validation_scores_"):
-            value = getattr(self, name, None)
-            attributes[name] = None if value is None else list(value)
         return attributes
 
     # ------------------------------------------------------------------ pickling

@@ -83,7 +83,8 @@ import zipfile
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._format import FORMAT_VERSION, float_or_none, formats, open_metadata, write_archive
+from .. import _state
+from ._format import FORMAT_VERSION, formats, open_metadata, write_archive
 from ._rebuild import load as _load
 
 __all__ = ["save_model", "load_model"]
@@ -160,17 +161,11 @@ def save_model(model, path, *, include_optimizer=True):
 
 
 def _training_arrays(model):
-    """The linear path's penalty and the curves, as float64 arrays."""
+    """The linear path's penalty and the training curves, as float64 arrays."""
     arrays = {}
     if getattr(model, "skip_alpha_", None) is not None:  # the linear path's ridge penalty
         arrays["skip_alpha"] = np.asarray(model.skip_alpha_, dtype=np.float64)
-    arrays["loss_curve"] = np.asarray(model.loss_curve_, dtype=np.float64)
-    arrays["grad_norm_curve"] = np.asarray(model.grad_norm_curve_, dtype=np.float64)
-    if model.validation_scores_ is not None:
-        arrays["validation_loss_curve"] = np.asarray(
-            model.validation_loss_curve_, dtype=np.float64
-        )
-        arrays["validation_scores"] = np.asarray(model.validation_scores_, dtype=np.float64)
+    arrays.update(_state.curve_arrays(model))
     return arrays
 
 
@@ -192,7 +187,7 @@ def _optimizer_part(model):
 
 
 def _fitted_metadata(model):
-    """The scalar fitted state (the head's keys are added by the head)."""
+    """The sizes, the network and the training state (the head adds its own keys)."""
     names = model.__dict__.get("feature_names_in_")
     layout = model._layout
     return {
@@ -211,14 +206,7 @@ def _fitted_metadata(model):
         "n_features_per_step_": int(model.n_features_per_step_),
         "n_outputs_": int(model.n_outputs_),
         "feature_names_in_": None if names is None else [str(n) for n in names],
-        "n_iter_": int(model.n_iter_),
-        "t_": int(model.t_),
-        "loss_": float_or_none(model.__dict__.get("loss_")),
-        "best_loss_": float_or_none(model.best_loss_),
-        "best_validation_score_": float_or_none(model.best_validation_score_),
-        "no_improvement_count": int(model._no_improvement_count),
-        "early_stopping_curves": model.validation_scores_ is not None,
-        "best_epoch_": None if model.best_epoch_ is None else int(model.best_epoch_),
+        **_state.to_json(model),
     }
 
 

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._format import (check_keys, count, expect, read_arrays, validation_curve_length)
+from .. import _state
+from ._format import check_keys, count, expect, read_arrays, validation_curve_length
 from ._migrate import SKIP_ALPHA_SINCE, upgrade_fitted, upgrade_params
 
 RNG_KEYS = {"pos", "has_gauss", "cached_gaussian"}
@@ -36,7 +37,7 @@ def load(archive, members, metadata, cls, format_version):
     arrays = read_arrays(archive, members, expected)
     _restore_network(model, layout, sizes, arrays)
     _restore_rng(model, metadata, arrays)
-    _restore_training_state(model, sizes, fitted, arrays)
+    _state.restore(model, fitted, arrays, count)
     _restore_optimizer(model, optimizer, arrays)
     model._set_public_attributes()
     return model
@@ -201,35 +202,6 @@ def _restore_rng(model, metadata, arrays):
     model._rng = rng
     if metadata["random_state_is_generator"]:
         model.random_state = rng  # fit used the given RandomState itself
-
-
-def _restore_training_state(model, sizes, fitted, arrays):
-    model.n_iter_, model.t_ = sizes.n_iter, count(fitted, "t_", 0)
-    model.loss_curve_ = arrays["loss_curve"].tolist()
-    model.grad_norm_curve_ = arrays["grad_norm_curve"].tolist()
-    model._no_improvement_count = count(fitted, "no_improvement_count", 0)
-    best_epoch = fitted["best_epoch_"]
-    if best_epoch is not None:
-        best_epoch = count(fitted, "best_epoch_", 0)
-        if best_epoch > sizes.n_iter:
-            raise ValueError("invalid skrnn model file: best_epoch_ is beyond n_iter_")
-    model.best_epoch_ = best_epoch
-    if sizes.early_stopping_curves:
-        model.validation_loss_curve_ = arrays["validation_loss_curve"].tolist()
-        model.validation_scores_ = arrays["validation_scores"].tolist()
-    else:
-        model.validation_loss_curve_ = model.validation_scores_ = None
-    for key in ("best_validation_score_", "best_loss_", "loss_"):
-        value = fitted[key]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, Real)):
-            raise ValueError(f"invalid skrnn model file: {key} must be a number or null")
-        if value is not None or key != "loss_":  # no loss_ if epoch 1 was interrupted
-            setattr(model, key, None if value is None else float(value))
-    if sizes.early_stopping_curves != (model.best_validation_score_ is not None):
-        raise ValueError(
-            "invalid skrnn model file: best_validation_score_ must be set exactly "
-            "when the validation curves are"
-        )
 
 
 def _restore_optimizer(model, optimizer, arrays):
