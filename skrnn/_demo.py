@@ -512,6 +512,9 @@ def build_parser():
         prog=PROG,
         description="skrnn: a recurrent neural network for scikit-learn, in NumPy.",
     )
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"skrnn {__version__}")
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_OneLineErrorParser
     )

@@ -263,13 +263,7 @@ def _sequences(estimator, X, reset, y, y_kwargs):
     elif n_per_step != estimator.n_features_per_step_ or (
         ndim != 3 and n_steps != estimator.n_steps_
     ):
-        raise ValueError(
-            f"X holds sequences of {n_steps} steps x {n_per_step} features, "
-            f"but {type(estimator).__name__} was fitted on {estimator.n_steps_} steps x "
-            f"{estimator.n_features_per_step_} features"
-            + (" (3-D input may have any number of steps, but the same features per "
-               "step)." if ndim == 3 else ".")
-        )
+        raise _shape_error(estimator, n_steps, n_per_step, ndim == 3)
     X, lengths = split_padding(X, "X")
     # the dtype the network will compute in: X's at a first fit, else the model's
     work_dtype = X.dtype if reset else getattr(estimator, "_theta", X).dtype
@@ -277,11 +271,25 @@ def _sequences(estimator, X, reset, y, y_kwargs):
     return X, y, lengths
 
 
+def _shape_error(estimator, n_steps, n_per_step, three_d):
+    """The error for input of another shape than the fit's, in steps and features."""
+    return ValueError(
+        f"X holds sequences of {n_steps} steps x {n_per_step} features, "
+        f"but {type(estimator).__name__} was fitted on {estimator.n_steps_} steps x "
+        f"{estimator.n_features_per_step_} features"
+        + (" (3-D input may have any number of steps, but the same features per "
+           "step)." if three_d else ".")
+    )
+
+
 def _three_d(estimator, X, reset, y, y_kwargs):
     """3-D input: ``(X, y)``, with the flattened columns checked as scikit-learn's."""
     # finiteness is checked once, by validate_data on the flat view below
     X = check_array(X, allow_nd=True, dtype=_DTYPES, input_name="X", ensure_all_finite=False)
     n_samples, n_steps, n_per_step = X.shape
+    if not reset and n_per_step != estimator.n_features_per_step_:
+        check_is_fitted(estimator)  # said in steps and features, not in flat columns
+        raise _shape_error(estimator, n_steps, n_per_step, True)
     flat = X.reshape(n_samples, n_steps * n_per_step)
     with_y = not isinstance(y, str)
     if reset or with_y or n_steps == estimator.n_steps_:

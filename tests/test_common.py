@@ -37,14 +37,29 @@ ESTIMATORS = [
     # repeated: 7.5e-5); at 3e-3 they agree to 4e-16. test_classifier checks that
     # equivalence at the defaults over 50 epochs, before rounding has grown.
     RNNClassifier(learning_rate_init=3e-3),
+    # and the classifier at its defaults, with that one check expected to fail
+    RNNClassifier(),
     RNNClassifier(cell="lstm", n_layers=2),
     SequenceWindower(),
     SequenceWindower(window_length=3, padding="zeros", flatten=True),
 ]
 
 
+# RNNClassifier() at its defaults: the one check it fails, by rounding alone (above)
+DEFAULT_CLASSIFIER = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "the weighted fit and the repeated one differ by rounding grown over 200 Adam "
+        "epochs at learning_rate_init=1e-2 (8e-5 in predict_proba against the check's "
+        "1e-7); at 3e-3 they agree (configuration above)",
+}
+
+
 def expected_failed_checks(estimator):
-    return ORDER_DEPENDENT if isinstance(estimator, SequenceWindower) else {}
+    if isinstance(estimator, SequenceWindower):
+        return ORDER_DEPENDENT
+    if isinstance(estimator, RNNClassifier) and estimator.get_params() == RNNClassifier().get_params():
+        return DEFAULT_CLASSIFIER
+    return {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True)

@@ -100,3 +100,30 @@ def test_the_layout_is_read_from_names_only_when_they_are_exactly_the_windowers(
     X = pd.DataFrame(rng.normal(size=(40, len(names))), columns=names)
     model = RNNRegressor(max_iter=1, random_state=0).fit(X, X.iloc[:, -1])
     assert model.n_features_per_step_ == (expected or 1)
+
+
+# ------------------------------------------------------------- round two
+
+
+def test_3d_input_of_another_width_is_said_in_steps_and_features():
+    """../shared/repro/r5_3d_features.py: the error named 10 and 15 flat columns."""
+    rng = np.random.RandomState(0)
+    model = RNNRegressor(max_iter=2, random_state=0).fit(rng.normal(size=(50, 5, 3)),
+                                                         rng.normal(size=50))
+    with pytest.raises(ValueError, match=(
+            r"X holds sequences of 5 steps x 2 features, but RNNRegressor was fitted on "
+            r"5 steps x 3 features \(3-D input may have any number of steps")):
+        model.predict(rng.normal(size=(4, 5, 2)))
+    with pytest.raises(ValueError, match="4 steps x 2 features"):  # partial_fit too
+        model.partial_fit(rng.normal(size=(8, 4, 2)), rng.normal(size=8))
+
+
+def test_python_m_skrnn_version():
+    import subprocess
+    import sys
+
+    import skrnn
+
+    out = subprocess.run([sys.executable, "-m", "skrnn", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == f"skrnn {skrnn.__version__}"
