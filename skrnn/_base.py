@@ -350,11 +350,16 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
 
     def _penalty(self, n_samples):
         """The L2 coefficient of each entry of the flat vector in a batch's loss
-        (None if all are zero): ``alpha`` on the network's weight matrices, the
-        linear path's ridge penalty ``skip_alpha_`` on ``W_xy``, 0 on biases."""
+        (None if all are zero): ``alpha`` on the network's weight matrices, 0 on
+        biases. The linear path ``W_xy``: nothing while it is fixed; trained (the
+        joint variant), its ridge penalty ``skip_alpha_`` in batch units; a path of
+        a model saved before ``skip_alpha_`` existed trains penalised by ``alpha``,
+        as it was trained then."""
         penalty = self._layout.weight_mask(self._theta.dtype) * self.alpha
         W_xy = self._params.W_xy
-        if W_xy is not None and self.skip_alpha_ is not None:  # None: an older file's
+        if W_xy is not None and self._frozen_entries() is not None:
+            penalty[self._linear_path_entries()] = 0.0
+        elif W_xy is not None and self.skip_alpha_ is not None:
             per_output = _linear_path.training_penalty(
                 self.skip_alpha_, self.n_outputs_, n_samples,
                 _training.batch_size_of(self, n_samples),
@@ -377,8 +382,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     _fixed_linear_path = True
 
     def _frozen_entries(self):
-        """Entries of the flat vector that training leaves as they are, or None."""
-        if self._fixed_linear_path and self._params.W_xy is not None:
+        """Entries of the flat vector that training leaves as they are, or None:
+        the linear path started at its ridge fit (one from a model saved before
+        that start, ``skip_alpha_`` None, keeps training as it did)."""
+        if (self._fixed_linear_path and self._params.W_xy is not None
+                and self.skip_alpha_ is not None):
             return self._linear_path_entries()
         return None
 
@@ -441,7 +449,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             _theta=theta, _params=params, **self._public_attributes(params),
             _best_theta=self._best_theta.copy(),
             _optimizer=copy.deepcopy(self._optimizer), _rng=copy.deepcopy(self._rng),
-            **_state.copy_curves(self),
+            best_epoch_=self.best_epoch_, **_state.copy_curves(self),
         )
         return attributes
 
@@ -470,6 +478,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             )
         super().__setstate__(state)
         if "_theta" in self.__dict__:
+            # fitted before 0.3.0: no best epoch, no ridge penalty (its linear path
+            # trains on as it was trained, penalised by alpha)
+            self.__dict__.setdefault("best_epoch_", None)
+            if self._has_linear_path_option:
+                self.__dict__.setdefault("skip_alpha_", None)
             # pickling copies views; make the public weights views of _theta again
             self._params = self._layout.params(self._theta)
             self._set_public_attributes()

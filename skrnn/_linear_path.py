@@ -7,16 +7,17 @@ flattened window, so the model starts as exactly that linear model, and early
 stopping can end there when the network never lowers the validation error.
 
 The ridge penalty of each output is chosen over a grid by generalised
-cross-validation (GCV, Golub, Heath & Wahba, 1979), from one SVD of the
-weighted, centred window: for each penalty the weighted mean squared
-residual divided by ``(1 - df / sum(w)) ** 2``, ``df`` the effective number of
-parameters (the intercept included). Not scikit-learn's ``RidgeCV``, whose
-exact leave-one-out differs between a weight of k and k copies of a sample
-(leaving out one copy is not leaving out the sample): GCV depends on the
-weights only through the weighted residuals, the weighted Gram matrix and the
-summed weight, so "a weight of k counts like k copies" holds for the chosen
-penalty too. It costs one SVD (0.01 s on the weather task's 9,450 windows of
-21 numbers).
+cross-validation (GCV, Golub, Heath & Wahba, 1979), from one eigendecomposition
+of the weighted, centred Gram matrix of the window: for each penalty the
+weighted mean squared residual divided by ``(1 - df / N) ** 2``, ``df`` the
+effective number of parameters (the intercept included) and ``N`` the summed
+weight (the number of samples when the weights average below 1: normalised
+weights count each sample once). Not scikit-learn's ``RidgeCV``, whose exact
+leave-one-out differs between a weight of k and k copies of a sample (leaving
+out one copy is not leaving out the sample): GCV depends on the weights only
+through the weighted residuals, the weighted Gram matrix and the summed
+weight, so "a weight of k counts like k copies" holds for the chosen penalty
+too. It costs one pass over the window and a (columns x columns) eigendecomposition.
 """
 
 import numpy as np
@@ -35,7 +36,7 @@ def flat_window(X, lengths, n_steps):
     each sequence right-aligned, zeros before a shorter one's start."""
     n_samples, _, n_features = X.shape
     if lengths is None and X.shape[1] == n_steps:
-        return X.reshape(n_samples, -1).astype(np.float64)
+        return X.reshape(n_samples, -1).astype(np.float64, copy=False)
     if lengths is None:
         lengths = np.full(n_samples, X.shape[1])
     return _network.window_of(X, lengths, n_steps, n_features,
@@ -60,36 +61,49 @@ def ridge_start(window, target, sample_weight):
         errors: ``sum_i w_i (y_i - x_i coef - intercept) ** 2 + alpha * |coef| ** 2``.
     """
     w = np.asarray(sample_weight, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
     positive = w > 0  # a zero weight is a removed sample, to the last bit
-    w, window = w[positive], window[positive]
-    target = np.asarray(target, dtype=np.float64)[positive]
+    if not positive.all():
+        w, window, target = w[positive], window[positive], target[positive]
     w_sum = w.sum()
     x_mean, y_mean = w @ window / w_sum, w @ target / w_sum
     root_w = np.sqrt(w)[:, None]
-    Xc, Yc = (window - x_mean) * root_w, (target - y_mean) * root_w
+    Xc = window - x_mean  # the one copy of the window: centred, then weighted in place
+    Xc *= root_w
+    Yc = (target - y_mean) * root_w
     # columns that do not vary (e.g. window positions before every sequence's start)
     # get no weight and do not change the grid
-    column_ss = (Xc**2).sum(axis=0)
+    column_ss = np.einsum("ij,ij->j", Xc, Xc)
     varies = column_ss > 0
-    U, s, Vt = np.linalg.svd(Xc[:, varies], full_matrices=False)
-    UtY = U.T @ Yc  # the target in the window's principal directions
-    outside = np.maximum((Yc**2).sum(axis=0) - (UtY**2).sum(axis=0), 0.0)  # no penalty fits it
-    s2 = s**2
+    if not varies.all():
+        Xc = Xc[:, varies]
+    # the weighted Gram matrix V diag(s2) V^T: one eigendecomposition of a
+    # (columns x columns) matrix serves every penalty
+    s2, V = np.linalg.eigh(Xc.T @ Xc)
+    s2 = np.maximum(s2, 0.0)
+    q = V.T @ (Xc.T @ Yc)  # the target's covariance with each direction
+    total = (Yc**2).sum(axis=0)
     # the grid: relative to the median diagonal of the Gram matrix over those columns
     # (the median: one column of huge values must not shrink all the others away)
     scale = float(np.median(column_ss[varies])) if varies.any() else 1.0
     alphas = RELATIVE_ALPHAS * scale
+    # GCV's number of samples: the summed weight, so that a weight of k counts as
+    # k copies; normalised weights (below 1 on average) count each sample once
+    n_eff = max(w_sum, float(len(w)))
     gcv = np.empty((len(alphas), target.shape[1]))
     for k, a in enumerate(alphas):
-        kept = s2 / (s2 + a)  # the shrinkage of each direction
-        residual = outside + (((1.0 - kept)[:, None] * UtY) ** 2).sum(axis=0)
-        denominator = 1.0 - (kept.sum() + 1.0) / w_sum  # df: + 1 for the intercept
-        gcv[k] = residual / w_sum / denominator**2 if denominator > 0 else np.inf
+        # the weighted residual sum of squares of the ridge fit at penalty a, from
+        # the directions: |Yc|^2 - sum_j q_j^2 (s2_j + 2a) / (s2_j + a)^2
+        fitted = (q**2 * ((s2 + 2 * a) / (s2 + a) ** 2)[:, None]).sum(axis=0)
+        residual = np.maximum(total - fitted, 0.0)
+        df = (s2 / (s2 + a)).sum() + 1.0  # the effective parameters, the intercept's 1 too
+        denominator = 1.0 - df / n_eff
+        gcv[k] = residual / n_eff / denominator**2 if denominator > 0 else np.inf
     best = np.argmin(gcv, axis=0)
     best[~np.isfinite(gcv.min(axis=0))] = len(alphas) - 1  # too few samples: shrink most
     alpha = alphas[best]
     coef = np.zeros((window.shape[1], target.shape[1]))
-    coef[varies] = Vt.T @ (s[:, None] / (s2[:, None] + alpha[None, :]) * UtY)
+    coef[varies] = V @ (q / (s2[:, None] + alpha[None, :]))
     return coef, y_mean - x_mean @ coef, alpha
 
 

@@ -333,10 +333,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def partial_fit(self, X, y, sample_weight=None):
         """Run exactly one epoch over ``X, y``, continuing from the current state.
 
-        The optimizer state, the target standardisation (set by the first
-        call) and the random generator are kept between calls, so N calls on
-        the same data equal ``fit(max_iter=N)`` (with ``early_stopping=False``
-        and no ``tol`` stop before N). ``early_stopping`` is ignored.
+        The optimizer state, the target standardisation and the linear path
+        (the ridge fit of the first call's data, then fixed) and the random
+        generator are kept between calls, so N calls on the same data equal
+        ``fit(max_iter=N)`` (with ``early_stopping=False`` and no ``tol`` stop
+        before N). ``early_stopping`` is ignored. On a stream, the first call's
+        data must represent the rest: a linear path fitted on a few samples
+        stays what they gave (``skip_connection=False`` leaves the network alone).
 
         Parameters
         ----------

@@ -26,6 +26,7 @@ def start(model):
     """The state of a network before its first epoch."""
     model.n_iter_, model.t_, model._no_improvement_count = 0, 0, 0
     model.loss_curve_, model.grad_norm_curve_ = [], []
+    model.best_epoch_ = None  # set when fit ends (and kept by a divergence)
 
 
 def copy_curves(model):

@@ -18,6 +18,7 @@ and 1.1e-19), the range in which the product of two such numbers cannot
 overflow or underflow.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -332,7 +333,8 @@ def features_per_step_of_flat_input(estimator):
     (``tmax_lag6, ..., rain_lag0``, in ``feature_names_in_``) tell the
     layout; a plain array does not, and is read as one feature per step.
     """
-    from_names = features_per_step_from_names(getattr(estimator, "feature_names_in_", None))
+    names = getattr(estimator, "feature_names_in_", None)
+    from_names = features_per_step_from_names(names)
     given = estimator.n_features_per_step
     if given is not None and from_names is not None and given != from_names:
         raise ValueError(
@@ -340,7 +342,31 @@ def features_per_step_of_flat_input(estimator):
             f"of {from_names} features per step ({estimator.feature_names_in_[0]}, ...): "
             f"set n_features_per_step={from_names}, or None to read it from the names."
         )
+    if given is None and from_names is None and names is not None and len(names) > 1 \
+            and not _enumerated(names):
+        shown = ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else "")
+        warnings.warn(
+            f"{type(estimator).__name__} reads the {len(names)} columns of X ({shown}) as "
+            f"one sequence of {len(names)} steps of one feature each: 2-D input holds "
+            "time-major flattened sequences. Columns with different names look like the "
+            "features of one time step: to forecast from rows of a series, put "
+            "SequenceWindower before the estimator (or pass 3-D sequences); set "
+            "n_features_per_step to say how to read the columns and silence this warning.",
+            UserWarning,
+        )
     return given or from_names or 1
+
+
+def _enumerated(names):
+    """Whether ``names`` number the steps of one sequence: a common prefix and
+    consecutive numbers (``t0, t1, ...``; ``col_1, col_2, ...``)."""
+    import re
+
+    parts = [re.fullmatch(r"(.*?)(\d+)", str(name)) for name in names]
+    if not all(parts) or len({p.group(1) for p in parts}) != 1:
+        return False
+    numbers = [int(p.group(2)) for p in parts]
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def validate_sample_weight(sample_weight, n_samples, dtype):

@@ -38,9 +38,11 @@ What equals what (each is tested bit for bit):
   epoch over its chunk (mini-batches never straddle two chunks, and
   ``shuffle=True`` permutes within a chunk), and :class:`~skrnn.RNNRegressor`
   fixes its target standardisation (``y_mean_``, ``y_scale_``) at the first
-  ``partial_fit`` call, from the **first chunk's** ``y``. Scale ``y``
-  beforehand (e.g. with statistics from a first pass) if the first chunk is
-  not representative. When the first chunk has the whole series' mean and
+  ``partial_fit`` call, from the **first chunk's** ``y``, and so is its
+  linear path (``skip_connection=True``, the default): the ridge fit of the
+  first chunk's windows, fixed afterwards. Scale ``y`` beforehand (e.g. with
+  statistics from a first pass) if the first chunk is not representative, and
+  make the first chunk large. When the first chunk has the whole series' mean and
   standard deviation, ``shuffle=False`` and ``batch_size`` divides the chunk
   size, the chunked epoch equals one ``partial_fit`` on the whole series.
 - ``partial_fit`` ignores ``max_iter`` and ``early_stopping``: hold out the

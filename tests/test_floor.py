@@ -177,3 +177,17 @@ def test_the_defaults_let_the_gated_cells_learn_the_adding_problem(cell):
                          random_state=0)
     model.fit(X, y)
     assert model.score(X, y) >= 0.95
+
+
+def test_normalised_weights_choose_the_same_ridge_fit_as_unit_weights():
+    """Weights that sum to 1 are relative: each sample counts once in GCV's number
+    of samples (with the summed weight, every penalty would look overfitted and
+    the largest would be chosen)."""
+    rng = np.random.RandomState(0)
+    window = rng.normal(size=(500, 8))
+    target = (window @ rng.normal(size=8) + 0.5 * rng.normal(size=500))[:, None]
+    ones = ridge_start(window, target, np.ones(500))
+    normalised = ridge_start(window, target, np.full(500, 1 / 500))
+    np.testing.assert_allclose(normalised[0], ones[0], rtol=1e-9, atol=1e-12)
+    assert normalised[2][0] == pytest.approx(ones[2][0] / 500, rel=1e-9)  # same grid point
+    assert ones[2][0] < 1e-3 * np.median(((window - window.mean(0)) ** 2).sum(0))

@@ -127,3 +127,24 @@ def test_python_m_skrnn_version():
     out = subprocess.run([sys.executable, "-m", "skrnn", "--version"], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == f"skrnn {skrnn.__version__}"
+
+
+def test_a_dataframe_of_rows_straight_into_the_estimator_says_how_it_is_read():
+    """../shared/repro/r2_silent_2d.py: daily rows (tmax, tmin, rain) given to
+    RNNRegressor without a windower were read as 3 steps of 1 feature in silence."""
+    import warnings
+
+    X, y = daily(n_rows=120)
+    with pytest.warns(UserWarning, match=r"reads the 3 columns of X \(tmax, tmin, rain\) "
+                                         r"as one sequence of 3 steps"):
+        RNNRegressor(max_iter=1, random_state=0).fit(X, y)
+    quiet = [
+        (X.to_numpy(), {}),  # no names: nothing to tell (scikit-learn's checks feed these)
+        (X, {"n_features_per_step": 1}),  # said by the user
+        (X.set_axis(["t0", "t1", "t2"], axis=1), {}),  # numbered steps of one sequence
+        (X.set_axis(["col_1", "col_2", "col_3"], axis=1), {}),
+    ]
+    for data, params in quiet:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*reads the .* columns of X")
+            RNNRegressor(max_iter=1, random_state=0, **params).fit(data, y)

@@ -658,6 +658,7 @@ def _downgrade_to_version_2(members):
     metadata = json.loads(members["metadata.json"])
     metadata["format_version"] = 2
     metadata["fitted"].pop("best_epoch_")
+    metadata["fitted"].pop("has_skip_alpha")
     members["metadata.json"] = json.dumps(metadata).encode()
     return build(members)
 
@@ -670,11 +671,21 @@ def test_a_version_2_file_loads_with_its_path_penalised_by_alpha(linear_path_fil
         old = load_model(io.BytesIO(_downgrade_to_version_2(members_of(content))))
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
     assert old.skip_alpha_ is None and old.best_epoch_ is None
-    # as it was trained then: alpha on every weight matrix, the linear path included
+    # as it was trained then: alpha on every weight matrix, the linear path included,
+    # and the path trains on (the current file's path stays at its ridge fit)
     penalty = old._penalty(len(X))
     np.testing.assert_array_equal(penalty, old._layout.weight_mask() * old.alpha)
-    # the current file's path has its own ridge penalty
-    assert not np.array_equal(load_model(io.BytesIO(content))._penalty(len(X)), penalty)
+    current = load_model(io.BytesIO(content))
+    for m in (old, current):
+        m.set_params(warm_start=True, max_iter=2, early_stopping=False).fit(X, y)
+    assert not np.array_equal(old.skip_weights_, model.skip_weights_)
+    np.testing.assert_array_equal(current.skip_weights_, model.skip_weights_)
+    # saved again, in the current format, and loaded: the path still has no ridge penalty
+    buffer = io.BytesIO()
+    save_model(old, buffer)
+    again = load_model(io.BytesIO(buffer.getvalue()))
+    assert again.skip_alpha_ is None
+    np.testing.assert_array_equal(again.predict(X), old.predict(X))
 
 
 @pytest.mark.parametrize("case, message", [
@@ -696,3 +707,59 @@ def test_load_rejects_a_tampered_ridge_penalty_or_best_epoch(linear_path_file, c
     members["metadata.json"] = json.dumps(metadata).encode()
     with pytest.raises(ValueError, match=message):
         load_model(io.BytesIO(build(members)))
+
+
+def test_a_model_that_diverged_or_a_callbacks_copy_saves_and_loads():
+    """best_epoch_ exists from the first epoch on, so every model fit leaves saves."""
+    X, y = data(n_samples=60)
+    model = RNNRegressor(cell="elman", skip_connection=False, solver="sgd",
+                         learning_rate_init=50.0, clip_grad_norm=None, max_iter=50,
+                         random_state=0)
+    with pytest.raises(ValueError, match="diverged"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model.fit(X, y)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    np.testing.assert_array_equal(load_model(io.BytesIO(buffer.getvalue())).predict(X),
+                                  model.predict(X))
+
+    class SaveEachEpoch:
+        def setup(self, estimator, context):
+            pass
+
+        def teardown(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context, **kwargs):
+            pass
+
+        def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
+                            fitted_estimator=None):
+            if context.task_name == "epoch":
+                out = io.BytesIO()
+                save_model(fitted_estimator, out)
+                load_model(io.BytesIO(out.getvalue()))
+                self.saved = getattr(self, "saved", 0) + 1
+            return False
+
+    saver = SaveEachEpoch()
+    RNNRegressor(max_iter=2, random_state=0).set_callbacks(saver).fit(X, y)
+    assert saver.saved == 2
+
+
+def test_a_model_pickled_before_the_ridge_floor_trains_and_saves():
+    """A 0.2.0 pickle has no skip_alpha_ and no best_epoch_: it warns about the
+    version, then trains on (its path as it was trained) and saves."""
+    X, y = data(n_samples=60)
+    model = fitted(X, y, skip_connection=True)
+    state = model.__getstate__()
+    state.pop("skip_alpha_"), state.pop("best_epoch_")
+    state["_skrnn_version"] = "0.2.0"
+    old = RNNRegressor.__new__(RNNRegressor)
+    with pytest.warns(InconsistentVersionWarning):
+        old.__setstate__(state)
+    assert old.skip_alpha_ is None and old.best_epoch_ is None
+    old.set_params(warm_start=True).fit(X, y)
+    old.partial_fit(X, y)
+    save_model(old, io.BytesIO())

@@ -58,9 +58,10 @@ def batches(draw):
 def test_predictions_do_not_depend_on_the_order_of_rows(model, batch):
     X, order = batch
     X_before = X.copy()
-    # to rounding (1e-12): the GRU's samples-last recurrent product (BLAS over
-    # (3 * hidden, n_samples) columns) rounds a column by its position in the last bits
-    # (8 ulp seen since the GRU became the default; the LSTM's agreed bit for bit)
+    # to rounding (1e-12): the gated cells' samples-last recurrent product (BLAS over
+    # (G * hidden, n_samples) columns) can round a column by its position in the last
+    # bits (1-8 ulp seen with the GRU and the LSTM; the Elman cell's order agrees bit
+    # for bit)
     np.testing.assert_allclose(model.predict(X[order]), model.predict(X)[order],
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(X, X_before)

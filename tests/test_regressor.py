@@ -373,7 +373,8 @@ def test_n_features_per_step_contract():
         RNNRegressor(n_features_per_step=4).fit(X, y)
     with pytest.raises(ValueError, match="X has 5 features, but RNNRegressor is expecting 6"):
         model.predict(X[:, :5])
-    with pytest.raises(ValueError, match="3 features per step"):
+    with pytest.raises(ValueError, match="2 steps x 3 features, but RNNRegressor was "
+                                         "fitted on 3 steps x 2 features"):
         model.predict(X.reshape(40, 2, 3))  # same column count, other shape
     model3 = RNNRegressor(max_iter=1, random_state=0).fit(X.reshape(40, 3, 2), y)
     with pytest.raises(ValueError, match="2 steps x 3 features.*fitted on 3 steps x 2"):
@@ -654,7 +655,7 @@ def test_linear_path_is_the_documented_forward_pass(cell, n_layers):
                          random_state=0, skip_connection=True, **QUIET)
     model.fit(X, y2)
     assert model.skip_weights_.shape == (6 * 2, 2)
-    assert np.abs(model.skip_weights_).max() > 0  # trained away from its zero start
+    assert np.abs(model.skip_weights_).max() > 0  # the ridge fit of the window, not zero
     np.testing.assert_allclose(model.predict(X), manual_forward(model, X), rtol=1e-12, atol=1e-10)
     # the rows follow the time-major flattened 2-D input: the same model reads both
     flat = clone(model).set_params(n_features_per_step=2)

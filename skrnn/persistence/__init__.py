@@ -207,6 +207,7 @@ def _fitted_metadata(model):
         "n_outputs_": int(model.n_outputs_),
         "feature_names_in_": None if names is None else [str(n) for n in names],
         **_state.to_json(model),
+        "has_skip_alpha": getattr(model, "skip_alpha_", None) is not None,
     }
 
 

@@ -15,10 +15,11 @@ FITTED_KEYS = {  # and the head's (the estimator's _STATE_KEYS)
     "dtype", "network", "n_features_in_", "n_steps_", "n_features_per_step_", "n_outputs_",
     "feature_names_in_", "n_iter_", "t_", "loss_", "best_loss_",
     "best_validation_score_", "no_improvement_count", "early_stopping_curves",
-    "best_epoch_",
+    "best_epoch_", "has_skip_alpha",
 }
-ADDED_IN_VERSION_3 = {"best_epoch_"}
-SKIP_ALPHA_SINCE = 3  # the first version that saves the linear path's ridge penalty
+# version 3 added best_epoch_ and the skip_alpha array (has_skip_alpha says whether
+# the file holds it: a model loaded from an older file has none to save)
+ADDED_IN_VERSION_3 = {"best_epoch_", "has_skip_alpha"}
 
 
 def upgrade_params(params, format_version, format_name):
@@ -43,7 +44,7 @@ def upgrade_fitted(fitted, format_version, head_keys, model):
     check_keys(fitted, keys - {"network"} if format_version == 1 else keys, "fitted")
     fitted = dict(fitted)
     if format_version < 3:
-        fitted["best_epoch_"] = None
+        fitted["best_epoch_"], fitted["has_skip_alpha"] = None, False
     if format_version == 1:  # the hyper-parameters were the fitted network's
         fitted["network"] = {"cell": "elman", "hidden_size": model.hidden_size,
                              "n_layers": model.n_layers, "activation": model.activation}

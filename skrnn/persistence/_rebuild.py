@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _state
 from ._format import check_keys, count, expect, read_arrays, validation_curve_length
-from ._migrate import SKIP_ALPHA_SINCE, upgrade_fitted, upgrade_params
+from ._migrate import upgrade_fitted, upgrade_params
 
 RNG_KEYS = {"pos", "has_gauss", "cached_gaussian"}
 OPTIMIZER_KEYS = {"solver", "t"}
@@ -28,7 +28,9 @@ def load(archive, members, metadata, cls, format_version):
     sizes = _sizes(fitted)
     optimizer = _optimizer_meta(metadata["optimizer"])
     layout = _layout(fitted["network"], sizes, members)
-    sizes.has_skip_alpha = bool(layout.skip_steps) and format_version >= SKIP_ALPHA_SINCE
+    sizes.has_skip_alpha = expect(fitted, "has_skip_alpha", bool, "fitted")
+    if sizes.has_skip_alpha and not layout.skip_steps:
+        raise ValueError("invalid skrnn model file: has_skip_alpha without a linear path")
     expected = _expected_members(model, layout, sizes, fitted, optimizer)
     if sizes.early_stopping_curves:
         n_val = validation_curve_length(archive, members, sizes.n_iter)
