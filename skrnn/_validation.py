@@ -250,6 +250,13 @@ def _sequences(estimator, X, reset, y, y_kwargs):
     ndim = getattr(X, "ndim", None)
     if ndim is None:  # a list or another array-like: look at it as an array
         ndim = np.asarray(X).ndim
+    if ndim == 1:  # scikit-learn's message would print the whole array
+        raise ValueError(
+            f"X is 1-D (shape {np.shape(X)}); {type(estimator).__name__} takes sequences, "
+            "(n_samples, n_steps, n_features_per_step) or flattened (n_samples, "
+            "n_columns). Reshape your data: window a single series first, e.g. with "
+            "SequenceWindower."
+        )
     if ndim > 3:
         raise ValueError(
             f"X has {ndim} dimensions; expected a 3-D array of shape (n_samples, "

@@ -130,7 +130,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
             The fitted windower.
         """
         reject_masked(X, "X")
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(self, _rows(X), dtype=[np.float64, np.float32])
         # a fit without sub-tasks, so that callbacks set on a Pipeline reach it
         context = self._init_callback_context()
         context.call_on_fit_task_begin(estimator=self, X=X, y=y)
@@ -162,7 +162,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         reject_masked(X, "X")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, _rows(X), reset=False, dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         length = self.window_length
         padded = np.empty((n_samples + length - 1, n_features), dtype=X.dtype)
@@ -289,9 +289,22 @@ def multi_step_target(series, horizon):
     return pd.DataFrame(Y, index=index, columns=[f"{prefix}_t+{k}" for k in range(1, horizon + 1)])
 
 
+def _rows(X):
+    """A pandas Series (one series, one feature) as a one-column DataFrame; a 1-D
+    array gets a one-line error (scikit-learn's would print the whole array)."""
+    if hasattr(X, "to_frame") and getattr(X, "ndim", None) == 1:
+        return X.to_frame()
+    if getattr(X, "ndim", None) == 1:
+        raise ValueError(
+            f"X is a 1-D array of shape {X.shape}; SequenceWindower takes rows of a "
+            "series, (n_rows, n_features). Reshape your data with X.reshape(-1, 1) "
+            "for one series, or pass a pandas Series."
+        )
+    return X
+
+
 def predict_with_history(model, X, start, stop, window_length):
-    """Predict rows ``start:stop`` of ``X`` with a fitted windowing pipeline, each
-    row with its full window.
+    """Predict rows ``start:stop`` of ``X``, each with the history its window needs.
 
     A pipeline that ends in ``SequenceWindower(window_length) -> estimator``
     windows only the rows it is given, so predicting rows ``start:stop`` alone

@@ -547,8 +547,9 @@ def load_seattle_weather(*, return_X_y=False):
 
 
 def chronological_split(n_samples, train=0.70, valid=0.15):
-    """Row boundaries ``(a, b)`` of the weather task's chronological split:
-    rows ``:a`` train, ``a:b`` validation, ``b:`` test (70/15/15 by default).
+    """Row boundaries ``(a, b)`` of the weather task's chronological split.
+
+    Rows ``:a`` train, ``a:b`` validation, ``b:`` test (70/15/15 by default).
 
     Examples
     --------

@@ -148,3 +148,19 @@ def test_a_dataframe_of_rows_straight_into_the_estimator_says_how_it_is_read():
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=".*reads the .* columns of X")
             RNNRegressor(max_iter=1, random_state=0, **params).fit(data, y)
+
+
+def test_a_single_series_goes_into_the_windower_and_1d_arrays_get_one_line():
+    """Item 5: a pandas Series is one series of one feature (its name names the
+    lags); a 1-D array is refused in one line (scikit-learn's checks require a
+    ValueError for 1-D X; its message printed the whole array)."""
+    series = pd.Series(np.arange(30.0), name="temp")
+    w = SequenceWindower(3, flatten=True).fit(series)
+    np.testing.assert_array_equal(w.transform(series), SequenceWindower(3, flatten=True)
+                                  .fit_transform(series.to_numpy()[:, None]))
+    assert w.get_feature_names_out().tolist() == ["temp_lag2", "temp_lag1", "temp_lag0"]
+    for fit in (lambda: SequenceWindower(3).fit(np.arange(30.0)),
+                lambda: RNNRegressor().fit(np.arange(30.0), np.arange(30.0))):
+        with pytest.raises(ValueError, match=r"1-D") as error:
+            fit()
+        assert "\n" not in str(error.value) and "29." not in str(error.value)
