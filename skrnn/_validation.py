@@ -234,7 +234,30 @@ def validate_fit_inputs(estimator, X, y, reset):
             f"y has shape {tuple(y_shape)}; expected (n_samples,) or "
             "(n_samples, n_outputs) with at least one output."
         )
+    _reject_a_nan_tail(y)
     return _sequences(estimator, X, reset, y, estimator._y_validation_kwargs())
+
+
+def _reject_a_nan_tail(y):
+    """NaN in the last rows of y only, as ``shift(-1)`` and ``multi_step_target``
+    leave them: say so and how to drop them (scikit-learn says "y contains NaN")."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):  # labels that are not numbers
+        return
+    if values.ndim == 0 or values.shape[0] == 0:
+        return
+    missing = np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
+    if not missing.any() or missing.all():
+        return
+    first = int(np.argmax(missing))
+    if missing[first:].all():  # a NaN block at the end, nowhere else
+        k = values.shape[0] - first
+        raise ValueError(
+            f"y has NaN in its last {k} row{'s' if k > 1 else ''} only, as shift(-1) or "
+            "multi_step_target leave at the end of a series (no future to forecast): "
+            f"drop them from X and y before fitting, e.g. X[:-{k}], y[:-{k}]."
+        )
 
 
 def validate_predict_X(estimator, X):

@@ -164,3 +164,23 @@ def test_a_single_series_goes_into_the_windower_and_1d_arrays_get_one_line():
         with pytest.raises(ValueError, match=r"1-D") as error:
             fit()
         assert "\n" not in str(error.value) and "29." not in str(error.value)
+
+
+def test_a_nan_tail_of_y_says_which_rows_and_how_to_drop_them():
+    """Item 6: multi_step_target and shift(-1) leave NaN in the last rows of y;
+    scikit-learn said only 'Input y contains NaN.'"""
+    from skrnn import multi_step_target
+
+    X, _ = daily(n_rows=80)
+    Y = multi_step_target(X["tmax"], 3)
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(4), RNNRegressor(max_iter=1))
+    with pytest.raises(ValueError, match=r"y has NaN in its last 3 rows only.*X\[:-3\], "
+                                         r"y\[:-3\]"):
+        pipe.fit(X, Y)
+    with pytest.raises(ValueError, match=r"last 1 row only"):
+        pipe.fit(X, X["tmax"].shift(-1))
+    y = X["tmax"].shift(-1).to_numpy(copy=True)
+    y[10] = np.nan  # NaN elsewhere too: scikit-learn's message stands
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        pipe.fit(X, y)
+    pipe.fit(X[:-3], Y[:-3])  # as the message says
