@@ -8,7 +8,8 @@ import pytest
 from skrnn import _network, export
 from skrnn._losses import squared_error
 
-from ._helpers import CELL_IDS, CELLS, EPS, KINK_MARGIN, RTOL, copy_states, relative_error
+from ._helpers import (CELL_IDS, CELLS, KINK_MARGIN, RTOL, copy_states, numerical_gradient,
+                       relative_error)
 
 N_SAMPLES, N_STEPS, N_INPUTS, HIDDEN, N_OUTPUTS = 5, 6, 3, 4, 2
 LENGTHS = np.array([6, 2, 4, 1, 5])  # one full, one of a single step
@@ -83,12 +84,7 @@ def test_padded_batch_gradient_matches_central_differences(n_layers, cell, activ
         out = reference_output(layout, plain, flat, X, bptt_steps, states)
         return squared_error(out, y, w, float(w.sum()))[0]
 
-    numerical = np.empty_like(theta)
-    for k in range(theta.size):
-        plus, minus = theta.copy(), theta.copy()
-        plus[k] += EPS
-        minus[k] -= EPS
-        numerical[k] = (f(plus) - f(minus)) / (2 * EPS)
+    numerical = numerical_gradient(f, theta)
     assert relative_error(numerical, analytical) < RTOL
     grads = layout.params(analytical)
     for name, block in grads.named():
