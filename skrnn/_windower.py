@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -208,6 +209,22 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _auto_wrap_output_keys(self):
+    """The methods whose output scikit-learn wraps in a DataFrame: ``transform``,
+    except for 3-D windows under a global ``set_config(transform_output=...)``,
+    which stay arrays (a pipeline ``StandardScaler -> SequenceWindower ->
+    RNNRegressor`` works under it); asked for explicitly (``set_output``), 3-D
+    windows get the error of :meth:`SequenceWindower.get_feature_names_out`."""
+    if (not self.flatten and "transform" not in getattr(self, "_sklearn_output_config", {})
+            and get_config()["transform_output"] != "default"):
+        return set()
+    return {"transform"}
+
+
+# after the class: scikit-learn's __init_subclass__ sets this attribute to a set
+SequenceWindower._sklearn_auto_wrap_output_keys = property(_auto_wrap_output_keys)
 
 
 def multi_step_target(series, horizon):

@@ -184,3 +184,22 @@ def test_a_nan_tail_of_y_says_which_rows_and_how_to_drop_them():
     with pytest.raises(ValueError, match="Input y contains NaN"):
         pipe.fit(X, y)
     pipe.fit(X[:-3], Y[:-3])  # as the message says
+
+
+def test_a_global_pandas_output_config_leaves_3d_windows_as_arrays():
+    """Item 7: sklearn.set_config(transform_output="pandas") made the README
+    pipeline fail at fit; now the 3-D windows stay arrays under it, flat windows
+    become DataFrames with lag names, and an explicit set_output on 3-D windows
+    still says why it cannot be."""
+    import sklearn
+
+    X, y = daily(n_rows=80)
+    with sklearn.config_context(transform_output="pandas"):
+        pipe = make_pipeline(StandardScaler(), SequenceWindower(7),
+                             RNNRegressor(max_iter=2, random_state=0)).fit(X, y)
+        assert pipe[-1].n_steps_ == 7 and pipe[-1].n_features_per_step_ == 3
+        assert isinstance(pipe[:-1].transform(X), np.ndarray)
+        flat = SequenceWindower(7, flatten=True).fit_transform(X)
+        assert isinstance(flat, pd.DataFrame) and flat.columns[0] == "tmax_lag6"
+    with pytest.raises(ValueError, match="3-D windows, which have no column names"):
+        SequenceWindower(7).set_output(transform="pandas").fit_transform(X)
