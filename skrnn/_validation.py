@@ -30,6 +30,22 @@ def _limits(dtype):
     return float(np.sqrt(finfo.max)), float(np.sqrt(finfo.tiny))
 
 
+def reject_datetime_columns(X, who):
+    """A DataFrame with date or time columns: one line that names them (numpy's
+    DTypePromotionError said none of it)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    dated = [str(name) for name, dtype in dtypes.items()
+             if getattr(dtype, "kind", "") in "mM"]
+    if dated:
+        raise TypeError(
+            f"X has date or time columns ({', '.join(dated)}); {who} takes numbers. "
+            "Drop them (the rows' order is the time), or turn them into numeric "
+            "features such as the day of the year, before it."
+        )
+
+
 def reject_masked(array, name):
     """Raise if ``array`` is a masked array with masked entries.
 
@@ -225,6 +241,7 @@ def validate_fit_inputs(estimator, X, y, reset):
     and ``n_features_per_step_``; otherwise checks X against them.
     """
     reject_masked(X, "X")
+    reject_datetime_columns(X, type(estimator).__name__)
     reject_masked(y, "y")
     y_shape = getattr(y, "shape", None)
     if y_shape is None and y is not None:

@@ -10,7 +10,7 @@ from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from ._validation import reject_masked
+from ._validation import reject_datetime_columns, reject_masked
 
 
 def window_rows(rows, window_length, flatten=False):
@@ -309,6 +309,7 @@ def multi_step_target(series, horizon):
 def _rows(X):
     """A pandas Series (one series, one feature) as a one-column DataFrame; a 1-D
     array gets a one-line error (scikit-learn's would print the whole array)."""
+    reject_datetime_columns(X, "SequenceWindower")
     if hasattr(X, "to_frame") and getattr(X, "ndim", None) == 1:
         return X.to_frame()
     if getattr(X, "ndim", None) == 1:

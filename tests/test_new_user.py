@@ -203,3 +203,13 @@ def test_a_global_pandas_output_config_leaves_3d_windows_as_arrays():
         assert isinstance(flat, pd.DataFrame) and flat.columns[0] == "tmax_lag6"
     with pytest.raises(ValueError, match="3-D windows, which have no column names"):
         SequenceWindower(7).set_output(transform="pandas").fit_transform(X)
+
+
+@pytest.mark.parametrize("make", [lambda: SequenceWindower(3), lambda: RNNRegressor(max_iter=1)])
+def test_a_date_column_is_named_in_one_line(make):
+    """Item 7: a datetime column gave numpy's DTypePromotionError."""
+    X, y = daily(n_rows=40)
+    X = X.assign(day=pd.date_range("2020-01-01", periods=40))
+    with pytest.raises(TypeError, match=r"X has date or time columns \(day\); "):
+        make().fit(X, y)
+    assert "day" in X  # the user's frame is left as it was
