@@ -36,3 +36,20 @@ def numerical_gradient(f, theta):
         minus[i] -= EPS
         grad[i] = (f(plus) - f(minus)) / (2 * EPS)
     return grad
+
+
+class Callback:
+    """A scikit-learn callback that does nothing: tests override the hooks they need."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
+                        fitted_estimator=None):
+        return False

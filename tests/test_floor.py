@@ -11,6 +11,8 @@ from sklearn.linear_model import Ridge
 from skrnn import RNNRegressor
 from skrnn._linear_path import RELATIVE_ALPHAS, ridge_start
 
+from ._helpers import Callback
+
 
 def windows(x, n_steps=10):
     """Windows of ``n_steps`` rows of the series ``x`` and the next value of each."""
@@ -74,21 +76,12 @@ def test_with_a_nonlinear_component_the_network_is_kept_and_beats_the_ridge_fit(
     assert mse < 0.5 * ridge_mse  # measured: 0.15 against 1.20
 
 
-class StartRecorder:
+class StartRecorder(Callback):
     """Copies the weights at the start of the first epoch (the ridge start)."""
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
 
     def on_fit_task_begin(self, estimator, context, **kwargs):
         if context.task_name == "epoch" and context.task_id == 0:
             self.start = estimator._theta.copy()
-
-    def on_fit_task_end(self, estimator, context, **kwargs):
-        return False
 
 
 def test_the_ridge_start_is_restored_bit_for_bit_when_no_epoch_beats_it(capsys):

@@ -21,7 +21,7 @@ from pathlib import Path
 from skrnn import RNNRegressor, SequenceWindower
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.persistence import load_model, save_model
-from ._helpers import QUIET
+from ._helpers import QUIET, Callback
 
 
 
@@ -724,16 +724,7 @@ def test_a_model_that_diverged_or_a_callbacks_copy_saves_and_loads():
     np.testing.assert_array_equal(load_model(io.BytesIO(buffer.getvalue())).predict(X),
                                   model.predict(X))
 
-    class SaveEachEpoch:
-        def setup(self, estimator, context):
-            pass
-
-        def teardown(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context, **kwargs):
-            pass
-
+    class SaveEachEpoch(Callback):
         def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
                             fitted_estimator=None):
             if context.task_name == "epoch":
