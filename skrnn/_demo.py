@@ -379,7 +379,10 @@ class _Task:
 def _fit_rnns(task, seeds, verbose, out, rows):
     """Fit the RNN pipeline once per seed, with a progress bar or epoch lines;
     appends their rows and returns the fitted pipelines."""
-    progress_bar = _progress_bar() if verbose and out is sys.stdout else None
+    # a bar redraws itself in a terminal; written to a file or a pipe it is cut to
+    # "100% 0…", so there the RNN prints one line per epoch instead
+    in_terminal = out is sys.stdout and getattr(out, "isatty", lambda: False)()
+    progress_bar = _progress_bar() if verbose and in_terminal else None
     runs = []
     for seed in seeds:
         label = f"RNNRegressor (seed {seed})"
@@ -547,8 +550,9 @@ def build_parser():
                       help="write the loss curves and the test predictions to this "
                            "PNG file (needs matplotlib; checked before fitting)")
     demo.add_argument("--quiet", action="store_true",
-                      help="do not show the RNN's progress (a progress bar of its epochs "
-                           "when rich is installed, else one line per epoch)")
+                      help="do not show the RNN's progress (in a terminal with rich "
+                           "installed a progress bar of its epochs, else one line per "
+                           "epoch)")
     parser.demo_parser = demo
     return parser
 

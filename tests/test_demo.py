@@ -290,6 +290,32 @@ def test_data_the_demo_cannot_split_is_refused_before_fitting(tmp_path, capsys):
 
 
 @needs_vega
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_the_demo_draws_progress_bars_in_a_terminal():
+    """With stdout a terminal (a pseudo-terminal here) and rich installed (the test
+    extra), scikit-learn's ProgressBar shows the pipeline's steps and the epochs."""
+    pytest.importorskip("rich")
+    primary, secondary = os.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "skrnn", "demo"], stdout=secondary,
+                               stderr=subprocess.PIPE, env={**ENV, "COLUMNS": "120"})
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closed: the demo has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert process.wait(timeout=TIMEOUT) == 0, process.stderr.read()
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "RNNRegressor - fit" in text and "100%" in text
+    assert "Epoch 1: loss" not in text  # the bars, not the lines
+
+
+@needs_vega
 def test_without_rich_the_demo_prints_one_line_per_epoch():
     """No progress bar without rich: the RNN's own verbose lines, and why it stopped."""
     code = ("import runpy, sys; sys.modules['rich'] = None; sys.argv = ['skrnn', 'demo']; "
@@ -321,13 +347,14 @@ def test_default_demo_says_what_it_used(tmp_path):
     )
     split = next(i for i, line in enumerate(lines) if line.startswith("Chronological split"))
     assert "1021 train days (2012-01-01 to" in lines[split]
-    # the test extra installs rich: scikit-learn's ProgressBar shows the epochs
-    first_bar = next(i for i, line in enumerate(lines) if "| RNNRegressor - fit" in line)
-    assert "100%" in lines[first_bar] and not any(line.startswith("Epoch 1:") for line in lines)
+    # stdout is a pipe here: one line per epoch (a progress bar would be cut to
+    # "100% 0…"); in a terminal, the bars (test_the_demo_draws_progress_bars_in_a_terminal)
+    first_epoch = next(i for i, line in enumerate(lines) if line.startswith("Epoch 1:"))
+    assert not any("| RNNRegressor - fit" in line for line in lines)
     stops = [i for i, line in enumerate(lines)
              if line.startswith("RNNRegressor (seed ") and "epochs" in line]
     table = lines.index("|---|---:|---:|---:|---:|---:|") - 1
-    assert split < first_bar < stops[0] < stops[1] < table  # the split before fitting
+    assert split < first_epoch < stops[0] < stops[1] < table  # the split before fitting
     for seed, i in zip((0, 1), stops):
         assert lines[i].startswith(f"RNNRegressor (seed {seed}): early stopping ended the "
                                    "fit after ")
