@@ -1,10 +1,12 @@
-"""One-step-ahead forecasts on four real series: every model against Ridge.
+"""One-step-ahead forecasts on seven real series: every model against Ridge.
 
     python benchmarks/bench_forecast.py [--csv path/to/clean_weather.csv] [--n-jobs 2] [--plot]
 
 Series and protocol: ``benchmarks/_forecast.py`` (clean_weather, Seattle
-weather, yearly sunspots, US real GDP; StandardScaler and SequenceWindower
-fitted on each fold's training rows, the same windows for every window model).
+weather, yearly sunspots, US real GDP, monthly airline passengers, yearly lynx,
+monthly road casualties; StandardScaler and SequenceWindower fitted on each
+fold's training rows, the same fixed window for every window model, or the
+window each fold's training rows choose for the "auto window" rows).
 The classical forecasters (``benchmarks/_classical.py``: seasonal naive where
 the series has a season, statsmodels ETS with a damped additive trend and
 additive seasonality where two seasons fit, ARIMA with its order chosen by AIC
@@ -41,6 +43,14 @@ def rnn_defaults(window, seed):
     return rnn(window, seed)
 
 
+def auto_window(factory):
+    """``factory``'s pipeline with ``SequenceWindower(window_length="auto")``: the
+    window chosen from each fold's training rows (its cost is in the fit time)."""
+    def make(_, seed):
+        return factory("auto", seed)
+    return make
+
+
 def models():
     """name -> (factory or "persistence", uses seeds)."""
     table = {
@@ -50,9 +60,11 @@ def models():
         "ARIMA": ("ARIMA", False),
         "Ridge": (ridge, False),
         "RidgeCV": (ridge_cv, False),
+        "RidgeCV (auto window)": (auto_window(ridge_cv), False),
         "HistGradientBoosting": (hgb, False),
         "MLPRegressor(32)": (mlp, True),
         "RNNRegressor (defaults)": (rnn_defaults, True),
+        "RNNRegressor (defaults, auto window)": (auto_window(rnn_defaults), True),
         "RNNRegressor(cell='elman')": (rnn_cell("elman"), True),
         "RNNRegressor(cell='gru')": (rnn_cell("gru"), True),
     }

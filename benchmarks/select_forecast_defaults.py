@@ -65,7 +65,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from _common import machine_info, write_results
-from _forecast import (DEV_ORIGINS, SEEDS, geometric_mean, load_series, ridge, ridge_cv,
+from _forecast import (DEV_ORIGINS, FIRST_FOUR, SEEDS, geometric_mean, load_series, ridge, ridge_cv,
                        run_jobs)
 from skrnn import RNNRegressor, SequenceWindower
 
@@ -273,7 +273,7 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
     begin = time.perf_counter()
-    series = load_series(args.csv)
+    series = load_series(args.csv, FIRST_FOUR)
     ev = Evaluator(series, args.n_jobs)
     names = [s.name for s in series]
     rows = []

@@ -8,9 +8,11 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.callback import CallbackSupportMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (_check_feature_names_in, check_array, check_is_fitted,
+                                      validate_data)
 
 from ._validation import reject_datetime_columns, reject_masked
+from ._window_choice import choose_window
 
 
 def window_rows(rows, window_length, flatten=False):
@@ -46,8 +48,14 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    window_length : int, default=7
-        Number of time steps in each window.
+    window_length : int or "auto", default=7
+        Number of time steps (rows) in each window. "auto" chooses it in
+        ``fit`` from the rows and their target ``y`` (required then): the
+        shortest window whose blocked cross-validation error, with a ridge
+        regression on the window, is within one standard error of the best
+        among 1 to 24 steps and longer ones up to a cap (a third of the rows,
+        and about ``4 * sqrt(n_rows)`` columns); see the user guide, "How far
+        back to look". The chosen window is ``window_length_``.
     padding : {"edge", "zeros"}, default="edge"
         What fills the missing history of the first ``window_length - 1``
         rows: "edge" repeats the first row, "zeros" pads with zeros (the mean
@@ -66,6 +74,15 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    window_length_ : int
+        The window used by ``transform``: ``window_length``, or the chosen one
+        with "auto". A fitted pipeline needs the ``window_length_ - 1`` rows
+        before the first row it predicts to give that row a full window
+        (:func:`~skrnn.predict_with_history` passes them).
+    window_scores_ : dict or None
+        With "auto": ``{"window_length": candidates, "validation_mse": scores}``,
+        the mean squared error of each candidate on the validation blocks (of
+        the standardised target). None when ``window_length`` is an int.
     n_features_in_ : int
         Number of features per row seen in ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -104,7 +121,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "window_length": [Interval(Integral, 1, None, closed="left")],
+        "window_length": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "padding": [StrOptions({"edge", "zeros"})],
         "flatten": ["boolean"],
     }
@@ -116,14 +133,17 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Record the number (and names) of the features.
+        """Record the number (and names) of the features; choose the window if "auto".
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows of a time series, in time order.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The target of the window that ends at each row (e.g. the next
+            row's value). Required with ``window_length="auto"``, which chooses
+            the window from it (rows whose target is NaN, such as the tail of
+            ``shift(-1)``, are not used); ignored otherwise.
 
         Returns
         -------
@@ -135,10 +155,15 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         # a fit without sub-tasks, so that callbacks set on a Pipeline reach it
         context = self._init_callback_context()
         context.call_on_fit_task_begin(estimator=self, X=X, y=y)
-        if X.shape[0] < self.window_length:
+        if self.window_length == "auto":
+            self.window_length_, windows, scores = choose_window(X, _auto_target(y, len(X)))
+            self.window_scores_ = {"window_length": windows, "validation_mse": scores}
+        else:
+            self.window_length_, self.window_scores_ = int(self.window_length), None
+        if X.shape[0] < self.window_length_:
             n = X.shape[0]
             raise ValueError(
-                f"SequenceWindower(window_length={self.window_length}) is fitted on "
+                f"SequenceWindower(window_length={self.window_length_}) is fitted on "
                 f"{n} sample{'s' if n != 1 else ''} (rows): a window longer than the "
                 "series it is fitted on would be mostly padding. Use a window_length of "
                 f"at most {n}, or fit on more rows (transform may then be given fewer "
@@ -165,7 +190,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         reject_masked(X, "X")
         X = validate_data(self, _rows(X), reset=False, dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
-        length = self.window_length
+        length = self.window_length_
         padded = np.empty((n_samples + length - 1, n_features), dtype=X.dtype)
         padded[: length - 1] = X[0] if self.padding == "edge" else 0.0
         padded[length - 1 :] = X
@@ -198,12 +223,18 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         return np.asarray(
             [
-                f"{name}_lag{self.window_length - 1 - step}"
-                for step in range(self.window_length)
+                f"{name}_lag{self.window_length_ - 1 - step}"
+                for step in range(self.window_length_)
                 for name in names
             ],
             dtype=object,
         )
+
+    def __setstate__(self, state):
+        # windowers pickled before window_length="auto" have no window_length_
+        if "n_features_in_" in state and "window_length_" not in state:
+            state = {**state, "window_length_": state["window_length"], "window_scores_": None}
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -306,6 +337,44 @@ def multi_step_target(series, horizon):
     return pd.DataFrame(Y, index=index, columns=[f"{prefix}_t+{k}" for k in range(1, horizon + 1)])
 
 
+def _fitted_window_length(model):
+    """``window_length_`` of the fitted SequenceWindower in ``model`` (a Pipeline)."""
+    found = []
+
+    def visit(step):
+        if isinstance(step, SequenceWindower):
+            found.append(step)
+        for _, inner in getattr(step, "steps", ()):
+            visit(inner)
+
+    visit(model)
+    if len(found) != 1:
+        raise ValueError(
+            f"predict_with_history found {len(found)} SequenceWindower steps in "
+            f"{type(model).__name__}; give window_length=... (the rows each window spans)."
+        )
+    check_is_fitted(found[0])
+    return found[0].window_length_
+
+
+def _auto_target(y, n_rows):
+    """The target that window_length="auto" chooses from, as a float array."""
+    if y is None:
+        raise ValueError(
+            "SequenceWindower(window_length='auto') chooses the window from the target: "
+            "call fit(X, y) with y (the value each row's window predicts), or give "
+            "window_length as an int."
+        )
+    y = check_array(y, ensure_2d=False, dtype=np.float64, ensure_all_finite="allow-nan",
+                    input_name="y")
+    if y.ndim > 2 or y.shape[0] != n_rows:
+        raise ValueError(
+            f"y has shape {y.shape}; SequenceWindower(window_length='auto') needs one "
+            f"target row per row of X ({n_rows} rows)."
+        )
+    return y
+
+
 def _rows(X):
     """A pandas Series (one series, one feature) as a one-column DataFrame; a 1-D
     array gets a one-line error (scikit-learn's would print the whole array)."""
@@ -321,7 +390,7 @@ def _rows(X):
     return X
 
 
-def predict_with_history(model, X, start, stop, window_length):
+def predict_with_history(model, X, start, stop, window_length=None):
     """Predict rows ``start:stop`` of ``X``, each with the history its window needs.
 
     A pipeline that ends in ``SequenceWindower(window_length) -> estimator``
@@ -329,19 +398,21 @@ def predict_with_history(model, X, start, stop, window_length):
     would zero-pad the first ``window_length - 1`` windows. This passes the
     ``window_length - 1`` rows before ``start`` too (as many as exist) and drops
     their predictions. To forecast tomorrow from today, give the last rows:
-    ``predict_with_history(pipe, X, len(X) - 1, len(X), window_length)``.
+    ``predict_with_history(pipe, X, len(X) - 1, len(X))``.
 
     Parameters
     ----------
     model : fitted estimator or Pipeline
-        Its ``predict`` takes rows of ``X`` and windows them
-        (``window_length`` is the windower's, ``window_length_`` once fitted).
+        Its ``predict`` takes rows of ``X`` and windows them.
     X : pandas.DataFrame or array-like of shape (n_rows, n_features)
         All the rows, in time order.
     start, stop : int
         The rows to predict, ``0 <= start < stop <= n_rows``.
-    window_length : int
-        Rows per window, ``>= 1``.
+    window_length : int or None, default=None
+        Rows per window, ``>= 1``. None reads ``window_length_`` of the fitted
+        :class:`SequenceWindower` in ``model`` (a Pipeline, searched through
+        nested pipelines), so a window chosen with ``window_length="auto"``
+        needs no bookkeeping.
 
     Returns
     -------
@@ -358,10 +429,12 @@ def predict_with_history(model, X, start, stop, window_length):
     >>> y = X[:, 0] + 2                       # next row's first feature
     >>> pipe = make_pipeline(SequenceWindower(3, flatten=True), Ridge(alpha=1e-6))
     >>> pipe = pipe.fit(X, y)
-    >>> predict_with_history(pipe, X, 9, 10, window_length=3).round(3)  # tomorrow
+    >>> predict_with_history(pipe, X, 9, 10).round(3)  # tomorrow
     array([20.])
     """
     n_rows = len(X)
+    if window_length is None:
+        window_length = _fitted_window_length(model)
     for name, value in (("start", start), ("stop", stop), ("window_length", window_length)):
         if isinstance(value, bool) or not isinstance(value, Integral):
             raise TypeError(f"{name} must be an integer, got {value!r}.")

@@ -96,6 +96,13 @@ _PADDINGS = ("edge", "zeros", None)
 
 
 def _check_window_length(window_length):
+    if isinstance(window_length, str) and window_length == "auto":
+        raise ValueError(
+            "window_length='auto' is chosen from the whole training series, which the "
+            "chunked helpers never hold at once: choose it on a sample that fits in "
+            "memory, w = SequenceWindower('auto').fit(X_sample, y_sample), and pass "
+            "window_length=w.window_length_."
+        )
     if not isinstance(window_length, Integral) or isinstance(window_length, bool) \
             or window_length < 1:
         raise ValueError(
