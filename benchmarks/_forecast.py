@@ -47,6 +47,7 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import _torch_peer
 from skrnn import RNNRegressor, SequenceWindower
 from skrnn import predict_with_history
 from skrnn.datasets import load_weather
@@ -161,9 +162,10 @@ def mlp(window, seed):
 
 
 class TorchRecurrent(RegressorMixin, BaseEstimator):
-    """torch.nn.RNN/GRU/LSTM + Linear on the last step: Adam, clipping at 5, batch 64,
-    standardised target, early stopping on the chronological last 10 % of the
-    training windows (patience 10 epochs), best weights restored."""
+    """torch.nn.RNN/GRU/LSTM + Linear on the last step (``_torch_peer``): Adam,
+    clipping at 5, batch 64, standardised target, early stopping on the
+    chronological last 10 % of the training windows (patience 10 epochs), best
+    weights restored. ``cell`` is the torch module's name."""
 
     def __init__(self, cell="RNN", hidden_size=16, learning_rate=3e-3, max_epochs=200,
                  patience=10, random_state=0):
@@ -179,44 +181,18 @@ class TorchRecurrent(RegressorMixin, BaseEstimator):
         self.mu_, self.sd_ = float(np.mean(y)), float(np.std(y)) or 1.0
         y = torch.from_numpy(((np.asarray(y) - self.mu_) / self.sd_).astype(np.float32))[:, None]
         n_val = max(1, int(np.ceil(0.1 * len(X))))
-        X_tr, y_tr, X_val, y_val = X[:-n_val], y[:-n_val], X[-n_val:], y[-n_val:]
-        self.rnn_ = getattr(torch.nn, self.cell)(X.shape[2], self.hidden_size, batch_first=True)
-        self.linear_ = torch.nn.Linear(self.hidden_size, 1)
-        params = list(self.rnn_.parameters()) + list(self.linear_.parameters())
-        opt = torch.optim.Adam(params, lr=self.learning_rate)
-        best, best_state, waited = np.inf, None, 0
-        for _ in range(self.max_epochs):
-            order = torch.randperm(len(X_tr))
-            for start in range(0, len(X_tr), 64):
-                idx = order[start : start + 64]
-                opt.zero_grad()
-                loss = torch.nn.functional.mse_loss(self._forward(X_tr[idx]), y_tr[idx])
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
-            with torch.no_grad():
-                val = torch.nn.functional.mse_loss(self._forward(X_val), y_val).item()
-            if val < best:
-                best, waited = val, 0
-                best_state = [p.detach().clone() for p in params]
-            else:
-                waited += 1
-                if waited > self.patience:
-                    break
-        with torch.no_grad():
-            for p, b in zip(params, best_state):
-                p.copy_(b)
+        cell = {torch_name: name for name, torch_name in _torch_peer.TORCH_MODULES.items()}
+        self.model_ = _torch_peer.build(cell[self.cell], X.shape[2], self.hidden_size)
+        _torch_peer.fit(self.model_, X[:-n_val], y[:-n_val], epochs=self.max_epochs,
+                        batch_size=64, learning_rate=self.learning_rate, loss="mse", clip=5.0,
+                        validation=(X[-n_val:], y[-n_val:]), patience=self.patience)
         return self
-
-    def _forward(self, X):
-        out, _ = self.rnn_(X)
-        return self.linear_(out[:, -1])
 
     def predict(self, X):
         import torch
 
         with torch.no_grad():
-            out = self._forward(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)))
+            out = self.model_(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)))
         return out.numpy().ravel() * self.sd_ + self.mu_
 
 

@@ -29,6 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import _naive
+import _torch_peer
 from _common import machine_info, write_results
 from skrnn import RNNRegressor, SequenceWindower
 from skrnn import predict_with_history
@@ -54,7 +55,8 @@ def evaluate(name, model, X, y, a, b, rows):
 
 
 def torch_rnn(X, y, a, b, seed, hidden=8, epochs=30, lr=3e-3, batch=64):
-    """torch.nn.RNN + Linear, Adam, standardised target, same windows; no early stopping."""
+    """torch.nn.RNN + Linear (``_torch_peer``), Adam, mean squared error on the
+    standardised target, no clipping, same windows; no early stopping."""
     import torch
 
     torch.manual_seed(seed)
@@ -63,24 +65,13 @@ def torch_rnn(X, y, a, b, seed, hidden=8, epochs=30, lr=3e-3, batch=64):
     mu, sd = y[:a].mean(), y[:a].std()
     Xt = torch.from_numpy(windows)
     yt = torch.from_numpy((y - mu) / sd).reshape(-1, 1)
-    rnn = torch.nn.RNN(3, hidden, batch_first=True, dtype=torch.float64)
-    lin = torch.nn.Linear(hidden, 1, dtype=torch.float64)
-    params = list(rnn.parameters()) + list(lin.parameters())
-    opt = torch.optim.Adam(params, lr=lr)
+    model = _torch_peer.build("elman", windows.shape[2], hidden, dtype=np.float64)
     start = time.perf_counter()
-    for _ in range(epochs):
-        order = torch.randperm(a)
-        for s in range(0, a, batch):
-            idx = order[s : s + batch]
-            opt.zero_grad()
-            out, _ = rnn(Xt[idx])
-            loss = torch.nn.functional.mse_loss(lin(out[:, -1]), yt[idx])
-            loss.backward()
-            opt.step()
+    _torch_peer.fit(model, Xt[:a], yt[:a], epochs=epochs, batch_size=batch, learning_rate=lr,
+                    loss="mse")
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        out, _ = rnn(Xt)
-        pred = lin(out[:, -1]).numpy().ravel() * sd + mu
+        pred = model(Xt).numpy().ravel() * sd + mu
     return (mean_squared_error(y[a:b], pred[a:b]), mean_squared_error(y[b:], pred[b:]), seconds)
 
 

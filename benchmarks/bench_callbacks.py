@@ -8,14 +8,25 @@ features, batches of 64, 9450 windows: the tutorial's sizes) and a whole
 
 - *as shipped*: no callbacks set (the task tree is still built: a root task and
   one sub-task per epoch);
-- *without the machinery*: ``_init_callback_context`` replaced by a context
-  that does nothing, i.e. the fit as it was before callbacks;
+- *without the machinery*: the fit as it was before callbacks, by
+  ``WithoutMachinery``, a subclass defined here whose root callback context
+  does nothing;
 - *with a no-op callback*: a callback whose hooks return at once (it asks for
-  no ``fitted_estimator``, so no copy of the weights is made).
+  no ``fitted_estimator``, so no copy of the weights is made), set with the
+  public ``set_callbacks``.
+
+Why a subclass: the public means (no callbacks, or a callback that does
+nothing) measure what a callback adds to the shipped fit, not what the
+machinery costs a fit that sets none, which is the figure this script is for
+(the user guide's callbacks page quotes it); no public setting turns the
+machinery off. The subclass overrides the one method a fit calls to build its
+task tree, ``_init_callback_context`` (the hook scikit-learn's
+``CallbackSupportMixin`` documents for estimator authors), and nothing else;
+the two other modes run ``RNNRegressor`` itself, untouched (no library
+attribute is replaced, not even for a moment).
 
 Results go to ``benchmarks/results/callbacks.json``.
 """
-
 import argparse
 import time
 import warnings
@@ -24,7 +35,6 @@ import numpy as np
 
 from _common import machine_info, write_results
 from skrnn import RNNRegressor
-from skrnn._base import BaseRNN
 
 
 class _NoContext:
@@ -38,6 +48,13 @@ class _NoContext:
 
     def call_on_fit_task_end(self, **kwargs):
         return False
+
+
+class WithoutMachinery(RNNRegressor):
+    """RNNRegressor fitting as before callbacks: its root callback context does nothing."""
+
+    def _init_callback_context(self, **kwargs):
+        return _NoContext()
 
 
 class NoOp:
@@ -63,25 +80,21 @@ def main():
     y = X[:, -1, 0] + 0.5 * X[:, -2, 1] + 0.1 * rng.normal(size=9450)
     params = dict(cell="elman", hidden_size=16, batch_size=64, random_state=0,
                   early_stopping=False, tol=0.0, n_iter_no_change=10_000)
-    original = BaseRNN._init_callback_context
+    estimators = {"as shipped": RNNRegressor, "without the machinery": WithoutMachinery,
+                  "no-op callback": RNNRegressor}
 
     def timed(mode, what):
-        model = RNNRegressor(max_iter=10, **params)
+        model = estimators[mode](max_iter=10, **params)
         if mode == "no-op callback":
             model.set_callbacks(NoOp())
-        if mode == "without the machinery":
-            BaseRNN._init_callback_context = lambda self, **kwargs: _NoContext()
-        try:
-            model.partial_fit(X, y)  # warm: buffers, first-call work
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.partial_fit(X, y) if what == "epoch" else model.fit(X, y)
-            return time.perf_counter() - start
-        finally:
-            BaseRNN._init_callback_context = original
+        model.partial_fit(X, y)  # warm: buffers, first-call work
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.partial_fit(X, y) if what == "epoch" else model.fit(X, y)
+        return time.perf_counter() - start
 
-    modes = ["as shipped", "without the machinery", "no-op callback"]
+    modes = list(estimators)
     rows = []
     for what in ("epoch", "fit of 10 epochs"):
         times = {m: [] for m in modes}

@@ -40,6 +40,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
+import _torch_peer
 from _common import machine_info, write_results
 from skrnn import RNNClassifier, StepTransformer, pad_sequences
 
@@ -103,7 +104,8 @@ def fit_score(model, X_train, y_train, X_test, y_test):
 
 def torch_rnn(kind, X_train, y_train, X_test, y_test, seed, epochs, hidden=64, lr=1e-3,
               batch=16):
-    """torch nn.GRU / nn.LSTM + Linear on the last state; Adam, cross-entropy, no early stop.
+    """torch nn.GRU / nn.LSTM + Linear on the last state (``_torch_peer``); Adam,
+    cross-entropy, no clipping, no early stop.
 
     NaN-padded sequences go through ``pack_padded_sequence``: the last state is
     each sequence's own."""
@@ -119,33 +121,14 @@ def torch_rnn(kind, X_train, y_train, X_test, y_test, seed, epochs, hidden=64, l
     X_train, X_test = np.nan_to_num(X_train), np.nan_to_num(X_test)
     Xt = torch.from_numpy(X_train.astype(np.float32))
     yt = torch.from_numpy(codes.astype(np.int64))
-    Rnn = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[kind]
-    rnn = Rnn(X_train.shape[2], hidden, batch_first=True)
-    lin = torch.nn.Linear(hidden, len(classes))
-    opt = torch.optim.Adam(list(rnn.parameters()) + list(lin.parameters()), lr=lr)
-    n = len(Xt)
-
-    def last(X, lengths):  # the top layer's state after each sequence's last step
-        packed = torch.nn.utils.rnn.pack_padded_sequence(X, lengths, batch_first=True,
-                                                         enforce_sorted=False)
-        _, h_n = rnn(packed)
-        return (h_n[0] if kind == "lstm" else h_n)[-1]
-
+    model = _torch_peer.build(kind, X_train.shape[2], hidden, n_outputs=len(classes))
     start = time.perf_counter()
-    for _ in range(epochs):
-        order = torch.randperm(n)
-        for s in range(0, n, batch):
-            idx = order[s : s + batch]
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(lin(last(Xt[idx], L_train[idx])),
-                                                     yt[idx])
-            loss.backward()
-            opt.step()
+    _torch_peer.fit(model, Xt, yt, epochs=epochs, batch_size=batch, learning_rate=lr,
+                    loss="cross_entropy", lengths=L_train)
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        pred = classes[lin(last(torch.from_numpy(X_test.astype(np.float32)), L_test))
-                       .argmax(dim=1).numpy()]
-    return accuracy_score(y_test, pred), seconds
+        logits = _torch_peer.outputs(model, torch.from_numpy(X_test.astype(np.float32)), L_test)
+    return accuracy_score(y_test, classes[logits.argmax(dim=1).numpy()]), seconds
 
 
 def summary(runs):

@@ -11,19 +11,20 @@ every fit run ``--epochs`` epochs, so both sides do the same work. Input
 validation, target standardisation, the ridge start of the linear path and the
 time-major copy are inside the timed ``fit``.
 
-The torch side builds the same model from scratch for every fit: the cell's
-module (``torch.nn.RNN``/``GRU``/``LSTM``) + ``Linear`` on the last state + a
-bias-free ``Linear`` on the flattened window (the linear path), Adam at the
-same step, ``clip_grad_norm_(5)``, the same mini-batches of the first 90 % of
-the windows, and after every epoch the loss on the last 10 % with a copy of
-the best weights. Same thread count as NumPy's BLAS. Alternating runs, median;
-every run is recorded. Sizes: the tutorial's (hidden 16, 7 steps, 3 features,
-batch 64, 9450 windows), hidden 64 / 32 steps / batch 128 and hidden 256 / 64
-steps / batch 256. Results: ``benchmarks/results/default_fit.json``.
+The torch side (``_torch_peer.py``) builds the same model from scratch for
+every fit, the module ``skrnn.export`` exports to: the cell's module
+(``torch.nn.RNN``/``GRU``/``LSTM``) + ``Linear`` on the last state + a
+bias-free ``Linear`` on the flattened window (the linear path); Adam at the
+same step on the same loss (half the mean squared error of the standardised
+target), ``clip_grad_norm_(5)``, the same mini-batches of the first 90 % of
+the windows, after every epoch the loss on the last 10 % with a copy of the
+best weights, restored at the end. Same thread count as NumPy's BLAS.
+Alternating runs, median; every run is recorded. Sizes: the tutorial's (hidden
+16, 7 steps, 3 features, batch 64, 9450 windows), hidden 64 / 32 steps / batch
+128 and hidden 256 / 64 steps / batch 256. Results: ``benchmarks/results/default_fit.json``.
 """
 
 import argparse
-import copy
 import itertools
 import time
 import warnings
@@ -31,6 +32,7 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_info
 
+import _torch_peer
 from _common import machine_info, write_results
 from skrnn import RNNRegressor
 from skrnn._cells import get_cell
@@ -40,7 +42,6 @@ SIZES = [  # hidden, steps, batch, features, windows
     (64, 32, 128, 8, 2560),
     (256, 64, 256, 16, 1280),
 ]
-TORCH_MODULES = {"elman": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 def skrnn_fit(X, y, cell, hidden, batch, epochs):
@@ -55,7 +56,6 @@ def skrnn_fit(X, y, cell, hidden, batch, epochs):
 def torch_fit(X, y, cell, hidden, batch, epochs):
     import torch
 
-    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     lr = get_cell(cell).AUTO_LEARNING_RATE
     n_val = int(np.ceil(0.1 * len(X)))
     Xt, yt = torch.from_numpy(X), torch.from_numpy(((y - y.mean()) / y.std()).reshape(-1, 1))
@@ -64,32 +64,11 @@ def torch_fit(X, y, cell, hidden, batch, epochs):
 
     def fit():
         torch.manual_seed(0)
-        rnn = getattr(torch.nn, TORCH_MODULES[cell])(X.shape[2], hidden, batch_first=True,
-                                                     dtype=dtype)
-        linear = torch.nn.Linear(hidden, 1, dtype=dtype)
-        skip = torch.nn.Linear(X.shape[1] * X.shape[2], 1, bias=False, dtype=dtype)
-        params = [*rnn.parameters(), *linear.parameters(), *skip.parameters()]
-        opt = torch.optim.Adam(params, lr=lr)
-
-        def forward(Xb):
-            out, _ = rnn(Xb)
-            return linear(out[:, -1]) + skip(Xb.flatten(1))
-
-        best, best_state = np.inf, None
-        for _ in range(epochs):
-            order = torch.randperm(len(X_tr), generator=generator)
-            for start in range(0, len(X_tr), batch):
-                idx = order[start : start + batch]
-                opt.zero_grad()
-                loss = torch.nn.functional.mse_loss(forward(X_tr[idx]), y_tr[idx]) / 2
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
-            with torch.no_grad():
-                val = torch.nn.functional.mse_loss(forward(X_val), y_val).item()
-            if val < best:
-                best, best_state = val, copy.deepcopy([p.detach() for p in params])
-        return best_state
+        model = _torch_peer.build(cell, X.shape[2], hidden, dtype=X.dtype,
+                                  skip_steps=X.shape[1])
+        return _torch_peer.fit(model, X_tr, y_tr, epochs=epochs, batch_size=batch,
+                               learning_rate=lr, loss="half_mse", clip=5.0,
+                               generator=generator, validation=(X_val, y_val))
 
     return fit
 
@@ -98,8 +77,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--cells", nargs="+", choices=list(TORCH_MODULES),
-                        default=list(TORCH_MODULES))
+    parser.add_argument("--cells", nargs="+", choices=list(_torch_peer.TORCH_MODULES),
+                        default=list(_torch_peer.TORCH_MODULES))
     args = parser.parse_args()
     run(args.cells, args.repeats, args.epochs)
 

@@ -42,7 +42,9 @@ from threadpoolctl import threadpool_info
 from skrnn import RNNRegressor
 
 import _naive
+import _torch_peer
 from _common import RESULTS, machine_info, write_results
+from _torch_peer import TORCH_MODULES
 
 SIZES = [  # hidden, steps, batch, features
     (4, 7, 64, 3),
@@ -50,9 +52,6 @@ SIZES = [  # hidden, steps, batch, features
     (64, 32, 128, 8),
     (256, 64, 256, 16),
 ]
-
-# skrnn's cell -> the torch.nn module with the same equations and gate order
-TORCH_MODULES = {"elman": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 def n_windows_for(hidden, steps, batch):
@@ -84,33 +83,21 @@ def skrnn_epoch(X, y, hidden, batch, dtype, cell="elman"):
 def torch_epoch(X, y, hidden, batch, dtype, cell="elman"):
     import torch
 
-    torch_dtype = torch.float32 if dtype == np.float32 else torch.float64
     torch.manual_seed(0)
-    module = getattr(torch.nn, TORCH_MODULES[cell])
-    rnn = module(X.shape[2], hidden, batch_first=True, dtype=torch_dtype)
-    linear = torch.nn.Linear(hidden, 1, dtype=torch_dtype)
-    params = list(rnn.parameters()) + list(linear.parameters())
-    opt = torch.optim.Adam(params, lr=1e-3)
+    model = _torch_peer.build(cell, X.shape[2], hidden, dtype=dtype)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     Xt = torch.from_numpy(X)
     yt = torch.from_numpy(y.reshape(-1, 1))
     generator = torch.Generator().manual_seed(0)
 
     def epoch():
-        order = torch.randperm(Xt.shape[0], generator=generator)
-        for start in range(0, Xt.shape[0], batch):
-            idx = order[start : start + batch]
-            opt.zero_grad()
-            out, _ = rnn(Xt[idx])  # for LSTM, _ is (h, c)
-            loss = torch.nn.functional.mse_loss(linear(out[:, -1]), yt[idx]) / 2
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            opt.step()
+        _torch_peer.train_epoch(model, optimizer, Xt, yt, batch, loss="half_mse", clip=5.0,
+                                generator=generator)
 
     def predict():
         with torch.no_grad():
             for start in range(0, Xt.shape[0], 4096):
-                out, _ = rnn(Xt[start : start + 4096])
-                linear(out[:, -1])
+                model(Xt[start : start + 4096])
 
     return epoch, predict
 
