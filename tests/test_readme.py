@@ -103,3 +103,21 @@ def test_the_examples_print_what_their_comments_say(capsys):
                 assert out.split()[-1] == "1.0", out
             elif "# True" in line:
                 assert out == "True", out
+
+
+def test_the_forecasting_text_says_what_the_table_shows():
+    """The sentence under the forecasting table: the auto window puts the default
+    pipeline ahead of ETS and ARIMA (geometric mean), above Ridge on sunspots and
+    lynx only; it helps most on the short seasonal and trending series."""
+    forecast = results("forecast")
+    auto, fixed = "RNNRegressor (defaults, auto window)", "RNNRegressor (defaults)"
+    summary = forecast["summary"]
+    assert summary[auto]["geometric_mean"] < min(summary["ETS"]["geometric_mean"],
+                                                 summary["ARIMA"]["geometric_mean"])
+    ratio = {r["series"]: r["median_ratio"] for r in forecast["rows"] if r["model"] == auto}
+    assert {name for name, value in ratio.items() if value > 1.0} == {"sunspots", "lynx"}
+    assert "stays above Ridge on sunspots and lynx" in COMPARES
+    before = {r["series"]: r["median_ratio"] for r in forecast["rows"] if r["model"] == fixed}
+    gains = {name: before[name] / ratio[name] for name in ratio}
+    assert max(gains, key=gains.get) in ("airline", "us_gdp", "seatbelts")
+    assert min(gains["airline"], gains["us_gdp"]) > max(gains["clean_weather"], gains["seattle"])

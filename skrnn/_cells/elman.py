@@ -63,9 +63,10 @@ def forward(layer, ws, state0=None, activation="tanh"):
 
 
 def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
-    # dZ_t[k] holds act'(Z) of step first + k until the loop reaches that step,
-    # which turns it into dZ in place (one buffer, no copy)
-    H, dZ_t = ws.H, ws.Z_t[first:]
+    # one buffer under two names: step k holds act'(Z) (act_prime_t[k]) until the
+    # loop reaches it and writes dZ over it (dZ_t[k]), in place, no copy
+    H = ws.H
+    act_prime_t = dZ_t = ws.Z_t[first:]
     kept = len(dZ_t)
     W_hh_T = ws.W_hh_T
     np.copyto(W_hh_T, layer.W_hh.T)
@@ -73,7 +74,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
     per_step = d_out.ndim == 3  # the layer above reads every state
     dh = d_out[-1] if per_step else d_out  # into the last state
     for k in reversed(range(kept)):  # k = t - first
-        np.multiply(dh, dZ_t[k], out=dZ_t[k])  # back through act
+        np.multiply(dh, act_prime_t[k], out=dZ_t[k])  # back through act
         if k:
             dh = np.dot(dZ_t[k], W_hh_T, out=ws.dh)  # back through W_hh into h_{t-1}
             if per_step:
