@@ -364,6 +364,8 @@ def _flat(estimator, X, reset, y, y_kwargs):
     flat, y = out if with_y else (out, None)
     n_per_step = (features_per_step_of_flat_input(estimator) if reset
                   else estimator.n_features_per_step_)
+    if reset and n_per_step == 1 and estimator.n_features_per_step is None:
+        _warn_if_windows(estimator, flat)
     if flat.shape[1] % n_per_step:
         raise ValueError(
             f"X has {flat.shape[1]} columns, which is not a multiple of "
@@ -402,6 +404,35 @@ def features_per_step_of_flat_input(estimator):
             UserWarning,
         )
     return given or from_names or 1
+
+
+def window_stride(flat, max_rows=1000):
+    """``F > 1`` when the rows of ``flat`` are consecutive flat windows of ``F``
+    features per step (row ``i`` is row ``i - 1`` shifted by ``F`` columns, as
+    ``SequenceWindower(flatten=True)`` makes them), else None. Rows that are also
+    shifts by one column (e.g. constant input) are one feature per step: None."""
+    rows = flat[:max_rows]
+    n_rows, n_columns = rows.shape
+    if n_rows < 3 or n_columns < 4 or np.isnan(rows).any():
+        return None
+    for stride in range(1, n_columns // 2 + 1):
+        if n_columns % stride == 0 and np.array_equal(rows[1:, :-stride], rows[:-1, stride:]):
+            return stride if stride > 1 else None
+    return None
+
+
+def _warn_if_windows(estimator, flat):
+    stride = window_stride(flat)
+    if stride is not None:
+        warnings.warn(
+            f"{type(estimator).__name__} reads the {flat.shape[1]} columns of X as one "
+            f"sequence of {flat.shape[1]} steps of one feature, but each row of X is the "
+            f"row before it shifted by {stride} columns: these look like flat windows of "
+            f"{stride} features per step (SequenceWindower(flatten=True)). Pass "
+            f"n_features_per_step={stride}, or keep the windower's 3-D output "
+            "(flatten=False).",
+            UserWarning, stacklevel=2,
+        )
 
 
 def _enumerated(names):

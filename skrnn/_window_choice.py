@@ -103,11 +103,15 @@ def choose_window(X, y, *, columns_per_root=COLUMNS_PER_ROOT, tolerance=TOLERANC
     lags = _lag_matrix(X, targets, windows[-1])
     if scheme not in ("forward", "blocked"):
         raise ValueError(f"scheme must be 'forward' or 'blocked', got {scheme!r}.")
-    if scheme == "blocked":
-        errors = _blocked_errors(lags, Y, targets, windows, n_features)
-    else:
-        bounds = _block_bounds(len(targets))
-        errors = _validation_errors(lags, Y, targets, windows, bounds, n_features)
+    # many small eigendecompositions: one BLAS thread does them as fast as two, and
+    # much faster when the cores are busy (two threads were 14x slower on a loaded
+    # 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if scheme == "blocked":
+            errors = _blocked_errors(lags, Y, targets, windows, n_features)
+        else:
+            bounds = _block_bounds(len(targets))
+            errors = _validation_errors(lags, Y, targets, windows, bounds, n_features)
     errors /= Y.shape[1]
     scores = errors.mean(axis=0)
     return int(windows[_shortest_good(errors, scores, tolerance)]), windows, scores

@@ -150,6 +150,39 @@ def test_a_dataframe_of_rows_straight_into_the_estimator_says_how_it_is_read():
             RNNRegressor(max_iter=1, random_state=0, **params).fit(data, y)
 
 
+def test_flat_numpy_windows_in_a_pipeline_say_how_they_are_read():
+    """../shared/repro/r2_silent_2d.py, second half: SequenceWindower(flatten=True)
+    in a pipeline hands the network a plain array, read as 21 steps of one feature
+    in silence. Consecutive flat windows are shifts of each other by one step's
+    features: the estimator names the stride and the parameter that reads them."""
+    import warnings
+
+    from sklearn.utils.estimator_checks import _enforce_estimator_tags_X
+
+    from skrnn._validation import window_stride
+
+    X, y = daily()
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(7, flatten=True),
+                         RNNRegressor(max_iter=1, random_state=0))
+    with pytest.warns(UserWarning, match=r"shifted by 3 columns.*n_features_per_step=3"):
+        pipe.fit(X, y)
+    windows = SequenceWindower(7, flatten=True).fit_transform(X.to_numpy())
+    assert window_stride(windows) == 3
+    rng = np.random.RandomState(0)
+    quiet = [
+        (windows, {"n_features_per_step": 3}),  # said by the user
+        (SequenceWindower(7, flatten=True).fit_transform(X[["tmax"]]), {}),  # 1 per step
+        (rng.normal(size=(60, 12)), {}),  # what scikit-learn's checks feed
+        (np.zeros((60, 12)), {}),  # constant: a shift by one column too
+        (windows[rng.permutation(len(windows))], {}),  # shuffled windows: no evidence
+    ]
+    for data, params in quiet:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*shifted by")
+            RNNRegressor(max_iter=1, random_state=0, **params).fit(data, y[: len(data)])
+    assert _enforce_estimator_tags_X is not None  # the checks' 2-D data stay quiet (test_common)
+
+
 def test_a_single_series_goes_into_the_windower_and_1d_arrays_get_one_line():
     """Item 5: a pandas Series is one series of one feature (its name names the
     lags); a 1-D array is refused in one line (scikit-learn's checks require a
