@@ -281,6 +281,7 @@ def validate_predict_X(estimator, X):
     """``(X, lengths)`` for ``predict``: as :func:`validate_fit_inputs` without a
     target; 3-D input may have any number of steps."""
     reject_masked(X, "X")
+    reject_datetime_columns(X, type(estimator).__name__)
     X, _, lengths = _sequences(estimator, X, False, "no_validation", {})
     return X, lengths
 
