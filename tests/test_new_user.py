@@ -289,3 +289,54 @@ def test_a_date_column_at_predict_is_named_in_one_line_too(make):
         with pytest.raises(TypeError, match=r"^X has date or time columns \(day\); "
                                             rf"{type(model).__name__} takes numbers\."):
             getattr(model, method)(*args)
+
+
+def test_skrnn_warnings_point_at_the_users_line(monkeypatch):
+    """Leftover: skrnn's warnings named skrnn's own line (no stacklevel); they name
+    the line of the user's call, through scikit-learn's wrappers and pipelines too."""
+    import io
+    import pickle
+    import warnings
+
+    from sklearn.model_selection import cross_val_score
+
+    import skrnn._version
+    from skrnn import load_model, save_model
+    from skrnn.exceptions import InconsistentVersionWarning
+
+    X, y = daily(n_rows=60)
+    windows = SequenceWindower(3).fit_transform(X)
+    regressor = RNNRegressor(max_iter=1, random_state=0)
+    pipe = make_pipeline(SequenceWindower(3), regressor)
+    calls = {  # each with the start of the warnings it gives
+        "fit": (lambda: regressor.fit(windows, y), ["RNNRegressor: maximum iterations"]),
+        "pipeline": (lambda: pipe.fit(X, y), ["RNNRegressor: maximum iterations"]),
+        "cross_val_score": (lambda: cross_val_score(pipe, X, y, cv=2),
+                            ["RNNRegressor: maximum iterations"] * 2),
+        "the columns' reading": (lambda: RNNRegressor(max_iter=1).fit(X, y),
+                                 ["RNNRegressor reads the 3 columns",
+                                  "RNNRegressor: maximum iterations"]),
+        "classifier's holdout": (lambda: RNNClassifier(max_iter=1, early_stopping=True)
+                                 .fit(windows[:30], y[:30] > 60),
+                                 ["RNNClassifier: early stopping holds out",
+                                  "RNNClassifier: maximum iterations"]),
+    }
+    for name, (call, expected) in calls.items():
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            call()
+        messages = [str(w.message) for w in record]
+        assert len(messages) == len(expected), (name, messages)
+        assert all(m.startswith(start) for m, start in zip(messages, expected)), (name, messages)
+        assert {w.filename for w in record} == {__file__}, name
+
+    # a model written by another version: unpickled, or loaded from a file
+    fitted = RNNRegressor(max_iter=1).fit(windows, y)
+    monkeypatch.setattr(skrnn._version, "__version__", "0.0.1")
+    pickled, saved = pickle.dumps(fitted), io.BytesIO()
+    save_model(fitted, saved)
+    monkeypatch.undo()
+    for load in (lambda: pickle.loads(pickled), lambda: load_model(io.BytesIO(saved.getvalue()))):
+        with pytest.warns(InconsistentVersionWarning) as record:
+            load()
+        assert [w.filename for w in record] == [__file__]
