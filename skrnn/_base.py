@@ -7,7 +7,6 @@ and how the read-out is published; everything else is here.
 """
 
 import copy
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _linear_path, _network, _state, _training, _validation
 from ._cells import CELLS, get_cell
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._warnings import warn
 
 class BaseRNN(CallbackSupportMixin, BaseEstimator):
     """Base of the recurrent estimators. Not for direct use.
@@ -280,7 +280,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             reason = _training.train(self, data, holdout, n_epochs, incremental, context,
                                      hooks, penalty)
         except KeyboardInterrupt:
-            warnings.warn(
+            warn(
                 "Training interrupted by the user; keeping the best weights so far.",
                 UserWarning,
             )
@@ -469,7 +469,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         state = dict(state)
         pickled_version = state.pop("_skrnn_version", "unknown")
         if pickled_version != __version__:
-            warnings.warn(
+            warn(
                 InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
                     current_version=__version__,

@@ -1,6 +1,5 @@
 """RNNClassifier: the classification head on the shared recurrent estimator."""
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -15,6 +14,7 @@ from sklearn.utils.validation import column_or_1d
 from . import _losses
 from ._math import sigmoid
 from ._base import BaseRNN
+from ._warnings import warn
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -489,7 +489,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             fewest = 0 if len(labels) < len(self.classes_) else int(counts.min())
             small, what = fewest < 10, f"{len(y_val)} samples, {fewest} of its smallest class"
         if small:
-            warnings.warn(
+            warn(
                 f"RNNClassifier: early stopping holds out {what}: too few to tell one "
                 "epoch from another. Use early_stopping=False (train every epoch on all "
                 "the data) or a larger validation_fraction.",

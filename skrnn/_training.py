@@ -12,7 +12,6 @@ the regressor, the ridge fit of its linear path).
 
 import math
 import time
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _network
 from ._denormals import flush_denormals
 from ._optimizers import clip_grad_norm
+from ._warnings import warn
 
 # A loss this many times its starting value means the fit has blown up, even if
 # it is still finite. The start is the first epoch's loss (for a batch of the
@@ -241,7 +241,7 @@ def train(model, data, holdout, n_epochs, incremental, context, hooks, penalty):
             return "callback"
     if incremental:
         return "partial_fit"
-    warnings.warn(
+    warn(
         f"{type(model).__name__}: maximum iterations ({model.max_iter}) reached "
         "and the optimization has not converged yet.",
         ConvergenceWarning,

@@ -18,11 +18,12 @@ and 1.1e-19), the range in which the product of two such numbers cannot
 overflow or underflow.
 """
 
-import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._warnings import warn
 
 
 def _limits(dtype):
@@ -281,6 +282,7 @@ def validate_predict_X(estimator, X):
     """``(X, lengths)`` for ``predict``: as :func:`validate_fit_inputs` without a
     target; 3-D input may have any number of steps."""
     reject_masked(X, "X")
+    reject_datetime_columns(X, type(estimator).__name__)
     X, _, lengths = _sequences(estimator, X, False, "no_validation", {})
     return X, lengths
 
@@ -394,7 +396,7 @@ def features_per_step_of_flat_input(estimator):
     if given is None and from_names is None and names is not None and len(names) > 1 \
             and not _enumerated(names):
         shown = ", ".join(map(str, names[:4])) + (", ..." if len(names) > 4 else "")
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__} reads the {len(names)} columns of X ({shown}) as "
             f"one sequence of {len(names)} steps of one feature each: 2-D input holds "
             "time-major flattened sequences. Columns with different names look like the "

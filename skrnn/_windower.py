@@ -44,7 +44,10 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
 
         make_pipeline(StandardScaler(), SequenceWindower(7), RNNRegressor())
 
-    The rows of ``X`` must be in time order, one row per time step.
+    The rows of ``X`` must be in time order, one row per time step, without
+    NaN: skrnn's estimators read NaN as the padding at the end of a shorter
+    sequence, so ``fit`` and ``transform`` refuse it, with an error that names
+    the rows and says how to fill or drop them.
 
     Parameters
     ----------
@@ -150,8 +153,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
         self : SequenceWindower
             The fitted windower.
         """
-        reject_masked(X, "X")
-        X = validate_data(self, _rows(X), dtype=[np.float64, np.float32])
+        X = _checked_rows(self, X, reset=True)
         # a fit without sub-tasks, so that callbacks set on a Pipeline reach it
         context = self._init_callback_context()
         context.call_on_fit_task_begin(estimator=self, X=X, y=y)
@@ -187,8 +189,7 @@ class SequenceWindower(CallbackSupportMixin, TransformerMixin, BaseEstimator):
             The window ending at each row; 2-D time-major when ``flatten=True``.
         """
         check_is_fitted(self)
-        reject_masked(X, "X")
-        X = validate_data(self, _rows(X), reset=False, dtype=[np.float64, np.float32])
+        X = _checked_rows(self, X, reset=False)
         n_samples, n_features = X.shape
         length = self.window_length_
         padded = np.empty((n_samples + length - 1, n_features), dtype=X.dtype)
@@ -373,6 +374,58 @@ def _auto_target(y, n_rows):
             f"target row per row of X ({n_rows} rows)."
         )
     return y
+
+
+def _checked_rows(windower, X, reset):
+    """``X`` validated as rows of a series (float, no NaN or infinity), for fit
+    (``reset``) and transform alike."""
+    reject_masked(X, "X")
+    X = _rows(X)
+    # NaN passes here to get the message of _reject_nan; infinity gets scikit-learn's
+    rows = validate_data(windower, X, reset=reset, dtype=[np.float64, np.float32],
+                         ensure_all_finite="allow-nan")
+    _reject_nan(rows, X)
+    return rows
+
+
+def _reject_nan(rows, X):
+    """NaN in the rows: where, why a window cannot hold it, and what to do.
+
+    scikit-learn's message advises an estimator that takes NaN; the windower's
+    output goes to estimators that read NaN as the padding at the end of a
+    shorter sequence, where a NaN row would be read as the end of the window.
+    """
+    missing = np.isnan(rows)
+    if not missing.any():
+        return
+    bad_rows = np.flatnonzero(missing.any(axis=1))
+    bad_columns = np.flatnonzero(missing.any(axis=0))
+    columns = getattr(X, "columns", None)
+    names = [str(columns[j]) if columns is not None else str(j) for j in bad_columns]
+    where = _some(bad_rows.tolist())
+    index = getattr(X, "index", None)
+    if index is not None:  # a pandas DataFrame: its labels too, unless they are the positions
+        import pandas as pd
+
+        if not index.equals(pd.RangeIndex(len(rows))):
+            where += f" (index {_some([index[i] for i in bad_rows])})"
+    n = len(bad_rows)
+    raise ValueError(
+        f"X has NaN in {n} row{'s' if n > 1 else ''}, at position{'s' if n > 1 else ''} "
+        f"{where}, in column{'s' if len(names) > 1 else ''} {_some(names)}. A window is a "
+        "run of consecutive rows and cannot hold a missing value: skrnn's estimators read NaN "
+        "only as padding at the end of a shorter sequence (a step whose features are all "
+        "NaN), so a window with NaN would be refused, or read as ending early. Fill the "
+        "gaps before SequenceWindower, e.g. X.ffill() (the last value carried forward) or "
+        "X.interpolate() on the DataFrame, or sklearn.impute.SimpleImputer as the pipeline "
+        "step before it; or drop those rows from X and y (keep = X.notna().all(axis=1); "
+        "X[keep], y[keep]) if the rows on either side of a gap may join in one window."
+    )
+
+
+def _some(values, shown=5):
+    """The first ``shown`` values, comma-separated, "..." after them if there are more."""
+    return ", ".join(map(str, values[:shown])) + (", ..." if len(values) > shown else "")
 
 
 def _rows(X):

@@ -8,7 +8,7 @@ import pytest
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skrnn import RNNRegressor, SequenceWindower
+from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
 
 
 def daily(n_rows=300, seed=0):
@@ -246,3 +246,130 @@ def test_a_date_column_is_named_in_one_line(make):
     with pytest.raises(TypeError, match=r"X has date or time columns \(day\); "):
         make().fit(X, y)
     assert "day" in X  # the user's frame is left as it was
+
+
+# ------------------------------------------------------- round two, item 6 and leftovers
+
+
+def test_nan_in_the_windower_says_where_and_how_to_fill_or_drop_it():
+    """Item 6, first half (../shared/repro/r7_bad_inputs.py, 2a-2c): NaN in the rows
+    got scikit-learn's advice to use HistGradientBoosting."""
+    X, y = daily(n_rows=80)
+    gappy = X.copy()
+    gappy.iloc[30:33, 0] = np.nan
+    fits = {
+        "alone": SequenceWindower(7).fit,
+        "auto": SequenceWindower("auto").fit,  # refused before the window is chosen
+        "fit_transform": SequenceWindower(7).fit_transform,
+    }
+    for name, fit in fits.items():
+        with pytest.raises(ValueError, match=r"^X has NaN in 3 rows, at positions 30, 31, 32, "
+                                             r"in column tmax\. A window") as error:
+            fit(gappy, y)
+        message = str(error.value)
+        assert "\n" not in message and "HistGradientBoosting" not in message, name
+        for advice in ("padding at the end of a shorter sequence", "X.ffill()",
+                       "sklearn.impute.SimpleImputer", "keep = X.notna().all(axis=1)"):
+            assert advice in message, (name, advice)
+    # transform says the same, on the rows it is given (a test fold)
+    windower = SequenceWindower(7).fit(X)
+    test_fold = gappy.iloc[28:40].reset_index(drop=True)
+    with pytest.raises(ValueError, match=r"^X has NaN in 3 rows, at positions 2, 3, 4, in column "
+                                         r"tmax\. A window"):
+        windower.transform(test_fold)
+    # in a pipeline the scaler drops the names; the positions stay, the whole rows too
+    pipe = make_pipeline(StandardScaler(), SequenceWindower(7), RNNRegressor(max_iter=1))
+    gappy.iloc[31] = np.nan
+    with pytest.raises(ValueError, match=r"3 rows, at positions 30, 31, 32, in columns "
+                                         r"0, 1, 2\. A window"):
+        pipe.fit(gappy, y)
+    with pytest.raises(ValueError, match=r"at positions 30, 31, 32, in columns 0, 1, 2\."):
+        pipe.fit(X, y).predict(gappy)
+    # the labels of an index that is not the positions; the first five rows only
+    dated = gappy.set_axis(pd.date_range("2020-01-01", periods=80)).iloc[20:]
+    dated.iloc[50:58, 2] = np.nan
+    with pytest.raises(ValueError, match=(
+            r"X has NaN in 11 rows, at positions 10, 11, 12, 50, 51, \.\.\. \(index "
+            r"2020-01-31 00:00:00, 2020-02-01 00:00:00, 2020-02-02 00:00:00, "
+            r"2020-03-11 00:00:00, 2020-03-12 00:00:00, \.\.\.\), in columns tmax, tmin, rain\.")):
+        SequenceWindower(3).fit(dated)
+    # infinity keeps scikit-learn's message; the advice works
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        SequenceWindower(3).fit(X.replace(X.iloc[0, 0], np.inf))
+    from sklearn.impute import SimpleImputer
+
+    make_pipeline(SimpleImputer(), StandardScaler(), SequenceWindower(7),
+                  RNNRegressor(max_iter=1)).fit(gappy, y)
+    SequenceWindower(7).fit(gappy.ffill())
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SequenceWindower(3),
+    lambda: RNNRegressor(max_iter=1, n_features_per_step=1),
+    lambda: RNNClassifier(max_iter=1, n_features_per_step=1),
+])
+def test_a_date_column_at_predict_is_named_in_one_line_too(make):
+    """Leftover of item 7: fit named a date column, the estimators' predict gave
+    numpy's DTypePromotionError (the windower's transform already named it)."""
+    X, y = daily(n_rows=40)
+    model = make().fit(X, y > 60)
+    dated = X.assign(day=pd.date_range("2020-01-01", periods=40))
+    methods = ["transform"] if isinstance(model, SequenceWindower) else ["predict", "score"]
+    if isinstance(model, RNNClassifier):
+        methods.append("predict_proba")
+    for method in methods:
+        args = (dated,) if method != "score" else (dated, y > 60)
+        with pytest.raises(TypeError, match=r"^X has date or time columns \(day\); "
+                                            rf"{type(model).__name__} takes numbers\."):
+            getattr(model, method)(*args)
+
+
+def test_skrnn_warnings_point_at_the_users_line(monkeypatch):
+    """Leftover: skrnn's warnings named skrnn's own line (no stacklevel); they name
+    the line of the user's call, through scikit-learn's wrappers and pipelines too."""
+    import io
+    import pickle
+    import warnings
+
+    from sklearn.model_selection import cross_val_score
+
+    import skrnn._version
+    from skrnn import load_model, save_model
+    from skrnn.exceptions import InconsistentVersionWarning
+
+    X, y = daily(n_rows=60)
+    windows = SequenceWindower(3).fit_transform(X)
+    regressor = RNNRegressor(max_iter=1, random_state=0)
+    pipe = make_pipeline(SequenceWindower(3), regressor)
+    calls = {  # each with the start of the warnings it gives
+        "fit": (lambda: regressor.fit(windows, y), ["RNNRegressor: maximum iterations"]),
+        "pipeline": (lambda: pipe.fit(X, y), ["RNNRegressor: maximum iterations"]),
+        "cross_val_score": (lambda: cross_val_score(pipe, X, y, cv=2),
+                            ["RNNRegressor: maximum iterations"] * 2),
+        "the columns' reading": (lambda: RNNRegressor(max_iter=1).fit(X, y),
+                                 ["RNNRegressor reads the 3 columns",
+                                  "RNNRegressor: maximum iterations"]),
+        "classifier's holdout": (lambda: RNNClassifier(max_iter=1, early_stopping=True)
+                                 .fit(windows[:30], y[:30] > 60),
+                                 ["RNNClassifier: early stopping holds out",
+                                  "RNNClassifier: maximum iterations"]),
+    }
+    for name, (call, expected) in calls.items():
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            call()
+        messages = [str(w.message) for w in record]
+        assert len(messages) == len(expected), (name, messages)
+        assert all(m.startswith(start) for m, start in zip(messages, expected)), (name, messages)
+        assert {w.filename for w in record} == {__file__}, name
+
+    # a model written by another version: unpickled, or loaded from a file
+    fitted = RNNRegressor(max_iter=1).fit(windows, y)
+    monkeypatch.setattr(skrnn._version, "__version__", "0.0.1")
+    pickled, saved = pickle.dumps(fitted), io.BytesIO()
+    save_model(fitted, saved)
+    monkeypatch.undo()
+    for load in (lambda: pickle.loads(pickled), lambda: load_model(io.BytesIO(saved.getvalue()))):
+        with pytest.warns(InconsistentVersionWarning) as record:
+            load()
+        assert [w.filename for w in record] == [__file__]

@@ -7,11 +7,12 @@ model file" (or "unsupported ..." for a format version this skrnn does not read)
 
 import io
 import json
-import warnings
 import zipfile
 from numbers import Integral
 
 import numpy as np
+
+from .._warnings import warn
 
 FORMAT_VERSION = 3
 # versions this skrnn reads; 1 predates the cell parameter (always Elman)
@@ -93,7 +94,7 @@ def _warn_if_another_version(metadata, cls):
 
     saved_version = expect(metadata, "skrnn_version", str, "the metadata")
     if saved_version != __version__:
-        warnings.warn(
+        warn(
             InconsistentVersionWarning(
                 estimator_name=cls.__name__,
                 current_version=__version__,
