@@ -426,14 +426,13 @@ def window_stride(flat, max_rows=1000):
 def _warn_if_windows(estimator, flat):
     stride = window_stride(flat)
     if stride is not None:
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__} reads the {flat.shape[1]} columns of X as one "
             f"sequence of {flat.shape[1]} steps of one feature, but each row of X is the "
             f"row before it shifted by {stride} columns: these look like flat windows of "
             f"{stride} features per step (SequenceWindower(flatten=True)). Pass "
             f"n_features_per_step={stride}, or keep the windower's 3-D output "
             "(flatten=False).",
-            UserWarning, stacklevel=2,
         )
 
 

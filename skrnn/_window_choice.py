@@ -35,6 +35,7 @@ prints it for 10,000 rows x 4 features.
 """
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._linear_path import RELATIVE_ALPHAS
 

@@ -164,8 +164,9 @@ def test_flat_numpy_windows_in_a_pipeline_say_how_they_are_read():
     X, y = daily()
     pipe = make_pipeline(StandardScaler(), SequenceWindower(7, flatten=True),
                          RNNRegressor(max_iter=1, random_state=0))
-    with pytest.warns(UserWarning, match=r"shifted by 3 columns.*n_features_per_step=3"):
+    with pytest.warns(UserWarning, match=r"shifted by 3 columns.*n_features_per_step=3") as caught:
         pipe.fit(X, y)
+    assert caught[0].filename == __file__  # at the user's line
     windows = SequenceWindower(7, flatten=True).fit_transform(X.to_numpy())
     assert window_stride(windows) == 3
     rng = np.random.RandomState(0)
