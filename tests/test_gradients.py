@@ -210,8 +210,9 @@ def test_the_feature_of_ones_carries_the_input_bias(cell, activation):
     X_tm = _network.time_major(X.transpose(1, 0, 2), layout)
     assert np.all(order.features(X_tm, slice(N_INPUTS, None)) == 1.0)
     with_ones, without = np.empty_like(expected), np.empty_like(expected)
-    _network._input_projection(X_tm, p, order, out=with_ones)
-    _network._input_projection(order.features(X_tm, N_INPUTS), p, order, out=without)
+    _network._input_projection(X_tm, p, order, out=with_ones, bias=np.empty(expected.shape[1:]))
+    _network._input_projection(order.features(X_tm, N_INPUTS), p, order, out=without,
+                               bias=np.empty(expected.shape[1:]))
     np.testing.assert_allclose(with_ones, expected, rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(without, expected, rtol=1e-13, atol=1e-14)
 
