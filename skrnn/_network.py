@@ -66,7 +66,15 @@ class Layout:
     parameters (GRU: ``b_hn``); then ``W_hy`` of shape
     ``(hidden_size, n_outputs)`` and ``b_y``, and ``W_xy`` if ``skip_steps``.
     G is the cell's number of gates.
+
+    ``bias_column`` (an attribute, True unless set otherwise): the first
+    layer's input carries a last feature of ones, so that ``W_xb = [W_xh; b_h]``
+    projects it and adds ``b_h`` in one product. False: ``x_t W_xh``, then
+    ``+ b_h``, as in the layers above. The two exist side by side only to be
+    measured against each other (``benchmarks/bench_bias_column.py``).
     """
+
+    bias_column = True
 
     def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh",
                  skip_steps=0):
@@ -205,10 +213,10 @@ def time_major(X, layout):
     ``(n_steps, n_samples, n_inputs + 1)``.
     """
     n_samples, n_steps, n_inputs = X.shape
-    order = layout.order
-    X_tm = np.empty(order.step_shape(n_steps, n_samples, n_inputs + 1), dtype=X.dtype)
+    order, ones = layout.order, int(layout.bias_column)
+    X_tm = np.empty(order.step_shape(n_steps, n_samples, n_inputs + ones), dtype=X.dtype)
     order.features(X_tm, n_inputs)[...] = order.from_batch_first(X)
-    order.features(X_tm, slice(n_inputs, None))[...] = 1.0
+    order.features(X_tm, slice(n_inputs, None))[...] = 1.0  # nothing without the column
     return X_tm
 
 
@@ -409,9 +417,10 @@ class Workspace:
     def __init__(self, layout, n_steps, n_samples, dtype):
         self.layout, self.shape = layout, (n_steps, n_samples)
         hidden = layout.hidden_size
-        order = layout.order
-        self.X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
-        order.features(self.X, slice(-1, None))[...] = 1.0  # the ones that carry b_h
+        order, ones = layout.order, int(layout.bias_column)
+        self.X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + ones),
+                          dtype=dtype)
+        order.features(self.X, slice(layout.n_inputs, None))[...] = 1.0  # the ones that carry b_h
         self.y = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.layers = [
             layout.cell.workspace(n_steps, n_samples, hidden, dtype)
@@ -432,7 +441,7 @@ class Workspace:
         self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
         self.dW_xb = [  # for the input weights' gradient, per layer (stacked products)
             product_buffer(n_steps, n_in, layout.width, dtype) if order is SamplesLast else None
-            for n_in in [layout.n_inputs + 1] + [hidden] * (layout.n_layers - 1)
+            for n_in in [layout.n_inputs + ones] + [hidden] * (layout.n_layers - 1)
         ]
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
@@ -622,7 +631,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
                                   keep)
         layer_input = ws.X if layer == 0 else ws.layers[layer - 1].H[1:]
         inputs, tmp = layer_input[first:], ws.dW_xb[layer]
-        if layer == 0:  # the input with its feature of ones: [dW_xh; db_h] at once
+        if layer == 0 and layout.bias_column:  # the feature of ones: [dW_xh; db_h] at once
             order.weight_gradient(inputs, dZ, out=grads.W_xb, tmp=tmp)
         else:
             order.weight_gradient(inputs, dZ, out=grads.W_xh, tmp=tmp)
