@@ -1,6 +1,11 @@
 """Does the bias column pay? Layer 0's ``b_h`` folded into its input product, or added.
 
+    git checkout 27fe27e   # the one commit with both ways (Layout.bias_column)
     python benchmarks/bench_bias_column.py [--csv path/to/clean_weather.csv] [--quick]
+
+A record: the measurement that decided to keep the column (see the comment
+"the bias column" in ``skrnn/_network.py``). Later commits have the column
+only; there the script says so and stops.
 
 Two ways to compute the first layer's input projection ``Z[t] = x_t W_xh + b_h``:
 

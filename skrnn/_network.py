@@ -20,10 +20,9 @@ truncates backpropagation and reads out.
 All parameters live in one flat vector ``theta``, laid out by
 :class:`Layout`; :class:`Params` holds named views into it, so an optimizer
 updates ``theta`` with a few vector operations while the network reads the
-matrices it needs. Each layer's ``b_h`` is stored right after its ``W_xh``,
-so ``[W_xh; b_h]`` is one matrix ``W_xb``: given the input with a last
-feature of ones (:func:`time_major`), the input projection *and* its bias
-are one product, and so are their gradients.
+matrices it needs. The first layer's input carries a last feature of ones,
+so that its projection and its bias are one product (see "The bias column"
+below, the one place that knows of it).
 
 The training loop passes a :class:`Workspace` (buffers reused by every batch
 of one shape) so that nothing is allocated per batch; without one,
@@ -66,15 +65,7 @@ class Layout:
     parameters (GRU: ``b_hn``); then ``W_hy`` of shape
     ``(hidden_size, n_outputs)`` and ``b_y``, and ``W_xy`` if ``skip_steps``.
     G is the cell's number of gates.
-
-    ``bias_column`` (an attribute, True unless set otherwise): the first
-    layer's input carries a last feature of ones, so that ``W_xb = [W_xh; b_h]``
-    projects it and adds ``b_h`` in one product. False: ``x_t W_xh``, then
-    ``+ b_h``, as in the layers above. The two exist side by side only to be
-    measured against each other (``benchmarks/bench_bias_column.py``).
     """
-
-    bias_column = True
 
     def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh",
                  skip_steps=0):
@@ -142,8 +133,9 @@ class Params:
     flat : ndarray of shape (layout.size,) or None
     layers : list of SimpleNamespace
         Per layer: ``W_xh``, ``b_h``, ``W_hh``, the cell's extra blocks
-        (``b_hn``, or None for cells without it) and ``W_xb``, the matrix
-        ``[W_xh; b_h]`` (a view; None when the blocks are not adjacent).
+        (``b_hn``, or None for cells without it) and ``W_xb``: for the first
+        layer the matrix ``[W_xh; b_h]`` (a view of ``flat``; a stacked copy
+        for separate arrays), None above (see :func:`_input_weights`).
     W_hy, b_y : ndarray
         The read-out.
     W_xy : ndarray or None
@@ -156,19 +148,18 @@ class Params:
                 f"flat buffer has shape {flat.shape}, the network needs ({layout.size},)"
             )
         self.layout, self.flat = layout, flat
-        views, starts, offset = {}, {}, 0
+        views, offset = {}, 0
         for name, layer, shape, _ in layout.blocks():
             size = prod(shape)
             views[name, layer] = flat[offset : offset + size].reshape(shape)
-            starts[name, layer] = offset
             offset += size
         self.layers = []
         for layer in range(layout.n_layers):
-            n_in, width = views["W_xh", layer].shape
-            start = starts["W_xh", layer]  # b_h follows W_xh: [W_xh; b_h] is one matrix
             blocks = {name: views[name, layer] for name, _, _ in layout.layer_blocks(layer)}
-            W_xb = flat[start : start + (n_in + 1) * width].reshape(n_in + 1, width)
-            self.layers.append(SimpleNamespace(W_xb=W_xb, **{"b_hn": None, **blocks}))
+            self.layers.append(SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}))
+        # the first blocks of the vector are the first layer's W_xh and b_h: [W_xh; b_h]
+        n_in, width = views["W_xh", 0].shape
+        self.layers[0].W_xb = flat[: (n_in + 1) * width].reshape(n_in + 1, width)
         self.W_hy, self.b_y = views["W_hy", None], views["b_y", None]
         self.W_xy = views.get(("W_xy", None))
 
@@ -181,6 +172,8 @@ class Params:
         self = cls.__new__(cls)
         self.layout, self.flat = layout, None
         self.layers = [SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}) for blocks in layers]
+        first = self.layers[0]
+        first.W_xb = np.vstack([first.W_xh, first.b_h[None]])  # read only, never written
         self.W_hy, self.b_y, self.W_xy = W_hy, b_y, W_xy
         return self
 
@@ -204,19 +197,48 @@ class Params:
     b_h = property(lambda self: [p.b_h for p in self.layers])
 
 
-def time_major(X, layout):
-    """Batch-first ``X`` of shape ``(n_samples, n_steps, n_inputs)`` as the network reads it.
+# ------------------------------------------------------------------ the bias column
+#
+# Each layer's b_h is stored right after its W_xh, so W_xb = [W_xh; b_h] is one matrix.
+# The first layer's input carries a last feature of ones: its projection and its bias
+# are one product, [x_t, 1] W_xb, and so are their gradients, [dW_xh; db_h]. The layers
+# above read the states below (no ones): they add b_h and sum db_h apart. Measured
+# against the first layer doing the same (benchmarks/bench_bias_column.py, at the commit
+# that had both ways; one BLAS thread, batch 64, 3 features): the column saves 7-9 % of a
+# partial_fit epoch for the Elman cell at hidden 16 (7 and 200 steps), 0-5 % for the
+# gated cells, the defaults (LSTM 8) and hidden 64-128, and is slower nowhere. The ones
+# are made by _input_buffer, W_xb by Params, and both are used through _input_weights;
+# the rest of the module reads the first n_inputs features of the input only.
 
-    A new time-major array with a last feature of ones (it carries the input
-    bias ``b_h``), in the cell's order (:class:`SamplesLast` or
-    :class:`SamplesFirst`): ``(n_steps, n_inputs + 1, n_samples)`` or
-    ``(n_steps, n_samples, n_inputs + 1)``.
+
+def _input_weights(p, layer):
+    """``(W, b)``: the matrix that multiplies the input of ``layer``, and the bias left to add.
+
+    ``p`` is that layer's namespace in a :class:`Params` of parameters or of
+    gradients. The first layer's input carries the ones: ``(W_xb, None)``;
+    above, ``(W_xh, b_h)``.
     """
+    return (p.W_xb, None) if layer == 0 else (p.W_xh, p.b_h)
+
+
+def _input_buffer(layout, n_steps, n_samples, dtype):
+    """An uninitialised time-major input of the first layer, its last feature set to ones.
+
+    In the cell's order (:class:`SamplesFirst` or :class:`SamplesLast`):
+    ``(n_steps, n_samples, n_inputs + 1)`` or ``(n_steps, n_inputs + 1, n_samples)``.
+    """
+    order = layout.order
+    X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
+    order.features(X, slice(layout.n_inputs, None))[...] = 1.0
+    return X
+
+
+def time_major(X, layout):
+    """Batch-first ``X`` of shape ``(n_samples, n_steps, n_inputs)`` as the network reads it:
+    a new array from :func:`_input_buffer` holding ``X``'s features."""
     n_samples, n_steps, n_inputs = X.shape
-    order, ones = layout.order, int(layout.bias_column)
-    X_tm = np.empty(order.step_shape(n_steps, n_samples, n_inputs + ones), dtype=X.dtype)
-    order.features(X_tm, n_inputs)[...] = order.from_batch_first(X)
-    order.features(X_tm, slice(n_inputs, None))[...] = 1.0  # nothing without the column
+    X_tm = _input_buffer(layout, n_steps, n_samples, X.dtype)
+    layout.order.features(X_tm, n_inputs)[...] = layout.order.from_batch_first(X)
     return X_tm
 
 
@@ -229,10 +251,6 @@ class SamplesFirst:
     """
 
     samples_axis = 1  # of a time-major array
-
-    @staticmethod
-    def n_features(X):  # of a time-major array
-        return X.shape[2]
 
     @staticmethod
     def step_shape(n_steps, n_samples, width):
@@ -306,10 +324,6 @@ class SamplesLast:
     """
 
     samples_axis = 2
-
-    @staticmethod
-    def n_features(X):
-        return X.shape[1]
 
     @staticmethod
     def step_shape(n_steps, n_samples, width):
@@ -399,7 +413,7 @@ class Workspace:
     views in every batch would cost as much as the arithmetic. A workspace
     holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
     input ``X`` (time-major with a last feature of ones, in the cell's order,
-    see :func:`time_major`), the targets ``y``, each layer's cell buffers
+    see :func:`_input_buffer`), the targets ``y``, each layer's cell buffers
     (``layers[l]``: pre-activations ``Z``, states ``H`` and what the cell's
     backward needs) and the gradient buffers. :func:`forward` and
     :func:`backward` write into it; what they return are views of its
@@ -417,10 +431,8 @@ class Workspace:
     def __init__(self, layout, n_steps, n_samples, dtype):
         self.layout, self.shape = layout, (n_steps, n_samples)
         hidden = layout.hidden_size
-        order, ones = layout.order, int(layout.bias_column)
-        self.X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + ones),
-                          dtype=dtype)
-        order.features(self.X, slice(layout.n_inputs, None))[...] = 1.0  # the ones that carry b_h
+        order = layout.order
+        self.X = _input_buffer(layout, n_steps, n_samples, dtype)
         self.y = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.layers = [
             layout.cell.workspace(n_steps, n_samples, hidden, dtype)
@@ -439,10 +451,6 @@ class Workspace:
         self.bias = np.empty(order.step_shape(1, n_samples, layout.width)[1:],
                              dtype=dtype)  # b_h over the batch: one step
         self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
-        self.dW_xb = [  # for the input weights' gradient, per layer (stacked products)
-            product_buffer(n_steps, n_in, layout.width, dtype) if order is SamplesLast else None
-            for n_in in [layout.n_inputs + ones] + [hidden] * (layout.n_layers - 1)
-        ]
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
             self.window = np.empty((n_samples, layout.skip_steps * layout.n_inputs),
@@ -450,6 +458,11 @@ class Workspace:
             self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
+        self.dW_x = [  # for each layer's input-weight gradient (stacked products)
+            product_buffer(n_steps, len(_input_weights(g, k)[0]), layout.width, dtype)
+            if order is SamplesLast else None
+            for k, g in enumerate(self.grads.layers)
+        ]
         self.lengths = self.last = None  # of the last forward pass
         self.d_top = None  # gradient into the top layer's states, for padded batches
 
@@ -477,20 +490,6 @@ class Workspace:
         return [cell.state(layer_ws, t) for layer_ws in self.layers]
 
 
-def _input_projection(layer_input, layer, order, out, bias):
-    """x_t W_xh + b_h for every step at once, into ``out``.
-
-    ``layer_input`` is time-major in the cell's ``order``. If it carries a last
-    feature of ones (the workspace's ``X``), ``W_xb = [W_xh; b_h]`` is used
-    and the bias comes with the product.
-    """
-    if layer.W_xb is not None and order.n_features(layer_input) == layer.W_xb.shape[0]:
-        order.project(layer.W_xb, layer_input, out)
-    else:  # W_xh on the input's own features (without the ones), then b_h
-        order.project(layer.W_xh, order.features(layer_input, layer.W_xh.shape[0]), out)
-        order.add_bias(out, layer.b_h, bias)
-
-
 def window_of(X, lengths, n_window, n_inputs, out):
     """The last ``n_window`` steps before each sequence's end, batch-first, flattened.
 
@@ -514,12 +513,11 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     Parameters
     ----------
     params : Params
-    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1), optional
-        Time-major input (a last column beyond ``n_inputs`` is ignored), copied
-        into the workspace. None: the workspace's ``X``
-        already holds the batch (the training loop fills it directly). Steps
-        after a sequence's end (see ``lengths``) must be finite (zeros); they
-        do not change its output.
+    X : ndarray of shape (n_steps, n_samples, n_inputs), optional
+        Time-major input, copied into the workspace (beside its feature of
+        ones). None: the workspace's ``X`` already holds the batch (the
+        training loop fills it directly). Steps after a sequence's end (see
+        ``lengths``) must be finite (zeros); they do not change its output.
     h0 : list, optional
         Initial state of each layer, as the cell's ``state`` gives it
         (batch-first); zeros when omitted.
@@ -545,16 +543,16 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     n_steps, n_samples = ws.shape
     order = params.layout.order
     if X is not None:
-        if X.shape[-1] not in (n_in, n_in + 1):
-            raise ValueError(
-                f"X has {X.shape[-1]} features per step; the network takes {n_in} "
-                f"(or {n_in + 1} with a last column of ones)."
-            )
-        order.features(ws.X, n_in)[...] = order.from_time_major(X[..., :n_in])
+        if X.shape[-1] != n_in:
+            raise ValueError(f"X has {X.shape[-1]} features per step; the network takes {n_in}.")
+        order.features(ws.X, n_in)[...] = order.from_time_major(X)
     ws.lengths = lengths
     layer_input = ws.X
     for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
-        _input_projection(layer_input, p, order, out=layer_ws.Z, bias=ws.bias)
+        W, b = _input_weights(p, layer)
+        order.project(W, layer_input, out=layer_ws.Z)  # x_t W_xh (+ b_h, first layer)
+        if b is not None:
+            order.add_bias(layer_ws.Z, b, ws.bias)
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
     # the read-out: the last state, or each sequence's state after its last step
@@ -630,12 +628,10 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation,
                                   keep)
         layer_input = ws.X if layer == 0 else ws.layers[layer - 1].H[1:]
-        inputs, tmp = layer_input[first:], ws.dW_xb[layer]
-        if layer == 0 and layout.bias_column:  # the feature of ones: [dW_xh; db_h] at once
-            order.weight_gradient(inputs, dZ, out=grads.W_xb, tmp=tmp)
-        else:
-            order.weight_gradient(inputs, dZ, out=grads.W_xh, tmp=tmp)
-            order.bias_gradient(dZ, ws.ones, out=grads.b_h, tmp=ws.step_sums)
+        dW, db = _input_weights(grads, layer)  # dW_xh (and db_h, first layer)
+        order.weight_gradient(layer_input[first:], dZ, out=dW, tmp=ws.dW_x[layer])
+        if db is not None:
+            order.bias_gradient(dZ, ws.ones, out=db, tmp=ws.step_sums)
         if layer:  # into the states of the layer below, at every kept step
             d_out = order.below(p.W_xh, dZ, out=ws.d_below[first:])
     return ws.grad
@@ -648,7 +644,7 @@ def predict(params, X, chunk_size=256, lengths=None):
     ----------
     params : Params
     X : ndarray of shape (n_samples, n_steps, n_inputs)
-        Batch-first, without a column of ones.
+        Batch-first.
     chunk_size : int
         Samples per forward pass, so memory does not grow with ``n_samples``.
     lengths : ndarray of int of shape (n_samples,), optional
@@ -658,12 +654,6 @@ def predict(params, X, chunk_size=256, lengths=None):
     -------
     y_hat : ndarray of shape (n_samples, n_outputs)
     """
-    if params.layers[0].W_xb is None:  # separate arrays: stack [W_xh; b_h] once
-        params = Params.from_arrays(
-            params.layout,
-            [dict(vars(p), W_xb=np.vstack([p.W_xh, p.b_h[None]])) for p in params.layers],
-            params.W_hy, params.b_y, params.W_xy,
-        )
     dtype = np.result_type(params.W_hy.dtype, X.dtype)
     n_samples, n_steps = X.shape[:2]
     n_in, order = params.layout.n_inputs, params.layout.order

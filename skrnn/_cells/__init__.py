@@ -3,8 +3,9 @@
 A cell is the part of a layer that runs over time. The network
 (:mod:`skrnn._network`) computes the input projection of every step at once,
 ``Z[t] = x_t W_xh + b_h`` (one product over all steps, stacked for the
-gated cells, the bias folded in as a feature of ones), and hands it to the cell, which adds the recurrent contribution step
-by step and produces the states. In reverse, the cell turns the gradient that
+gated cells; in the first layer ``b_h`` comes with the product, through a
+feature of ones), and hands it to the cell, which adds the recurrent
+contribution step by step and produces the states. In reverse, the cell turns the gradient that
 reaches its states into the gradient of its pre-activations ``dZ`` (from which
 the network computes ``dW_xh``, ``db_h`` and the gradient into the layer
 below) and of its own recurrent parameters.
