@@ -5,7 +5,7 @@ vector. Nothing here updates weights.
 
 Notation (layer ``l``, time-major arrays: ``n_steps`` steps of one
 ``(n_samples, width)`` block for the Elman cell, ``(width, n_samples)`` for the
-gated cells, see :class:`SamplesFirst` and :class:`SamplesLast`)::
+gated cells: the memory order of :mod:`skrnn._order`)::
 
     Z[t]     = x_t W_xh + b_h                 input projection, every step at once
     H[t + 1] = cell(Z[t], H[t])               H[0] = initial state (zeros)
@@ -35,7 +35,6 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._cells import get_cell
-from ._cells._common import product_buffer, sum_of_products
 from ._denormals import flush_denormals
 
 
@@ -76,7 +75,7 @@ class Layout:
         self.activation = activation
         self.skip_steps = skip_steps
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
-        self.order = SamplesLast if self.cell.SAMPLES_LAST else SamplesFirst  # of the activations
+        self.order = self.cell.ORDER  # of the arrays of a batch (skrnn._order)
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
@@ -224,7 +223,7 @@ def _input_weights(p, layer):
 def _input_buffer(layout, n_steps, n_samples, dtype):
     """An uninitialised time-major input of the first layer, its last feature set to ones.
 
-    In the cell's order (:class:`SamplesFirst` or :class:`SamplesLast`):
+    In the cell's order (:mod:`skrnn._order`):
     ``(n_steps, n_samples, n_inputs + 1)`` or ``(n_steps, n_inputs + 1, n_samples)``.
     """
     order = layout.order
@@ -240,147 +239,6 @@ def time_major(X, layout):
     X_tm = _input_buffer(layout, n_steps, n_samples, X.dtype)
     layout.order.features(X_tm, n_inputs)[...] = layout.order.from_batch_first(X)
     return X_tm
-
-
-class SamplesFirst:
-    """Memory order of the Elman cell: a step is ``(n_samples, width)``.
-
-    The arrays of all steps, ``(n_steps, n_samples, width)``, are one
-    ``(n_steps * n_samples, width)`` matrix, so the input projection and each
-    weight gradient are one matrix product over every step.
-    """
-
-    samples_axis = 1  # of a time-major array
-
-    @staticmethod
-    def step_shape(n_steps, n_samples, width):
-        return (n_steps, n_samples, width)
-
-    @staticmethod
-    def features(X, columns):
-        """The given features (an int: the first ones; or a slice) of a time-major array."""
-        return X[..., :columns] if isinstance(columns, int) else X[..., columns]
-
-    @staticmethod
-    def from_batch_first(X):
-        return X.transpose(1, 0, 2)
-
-    @staticmethod
-    def from_time_major(X):  # (n_steps, n_samples, n) as it is
-        return X
-
-    @staticmethod
-    def to_batch_first(X):
-        return X.transpose(1, 0, 2)
-
-    @staticmethod
-    def project(W, inputs, out):  # out[t] = inputs[t] @ W
-        np.dot(inputs.reshape(-1, inputs.shape[2]), W, out=out.reshape(-1, out.shape[2]))
-
-    @staticmethod
-    def add_bias(Z, b, step):  # Z[t] += b, through ``step``, a buffer of one step
-        step[...] = b  # b copied over the batch: the sum is one pass per step, not
-        Z += step  # one short pass per sample (b's rows): 2-3 times faster at hidden 128
-
-    @staticmethod
-    def per_sample(a):  # (n_steps, n_samples) -> broadcast against a step's arrays
-        return a[:, :, None]
-
-    @staticmethod
-    def last_states(H, lengths):
-        """``(n_samples, hidden)``: each sequence's state after its last step."""
-        return H[-1] if lengths is None else H[lengths, np.arange(H.shape[1])]
-
-    @staticmethod
-    def into_states(W_hy, d_y_hat, out):  # the gradient into the read-out states
-        return np.dot(d_y_hat, W_hy.T, out=out)
-
-    @staticmethod
-    def place_last(d_top, lengths, d_last):
-        d_top[lengths - 1, np.arange(d_top.shape[1])] = d_last
-
-    @staticmethod
-    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t]^T dZ[t]
-        np.dot(inputs.reshape(-1, inputs.shape[2]).T, dZ.reshape(-1, dZ.shape[2]), out=out)
-
-    @staticmethod
-    def bias_gradient(dZ, ones, out, tmp):  # sum over steps and samples: one product
-        np.dot(ones[: dZ.shape[0] * dZ.shape[1]], dZ.reshape(-1, dZ.shape[2]), out=out)
-
-    @staticmethod
-    def below(W_xh, dZ, out):  # out[t] = dZ[t] @ W_xh^T
-        np.dot(dZ.reshape(-1, dZ.shape[2]), W_xh.T, out=out.reshape(-1, out.shape[2]))
-        return out
-
-
-class SamplesLast:
-    """Memory order of the gated cells: a step is ``(width, n_samples)``.
-
-    Each row is one unit of one gate over the batch, so every gate block of a
-    step is contiguous and an element-wise pass over it is one inner loop (in
-    the other order a block is ``n_samples`` short rows: at hidden 16, a pass
-    cost three times as much). Products over every step are stacked
-    (``np.matmul``) instead of one matrix product.
-    """
-
-    samples_axis = 2
-
-    @staticmethod
-    def step_shape(n_steps, n_samples, width):
-        return (n_steps, width, n_samples)
-
-    @staticmethod
-    def features(X, columns):
-        return X[:, :columns] if isinstance(columns, int) else X[:, columns]
-
-    @staticmethod
-    def from_batch_first(X):
-        return X.transpose(1, 2, 0)
-
-    @staticmethod
-    def from_time_major(X):  # (n_steps, n_samples, n) -> (n_steps, n, n_samples)
-        return X.transpose(0, 2, 1)
-
-    @staticmethod
-    def to_batch_first(X):
-        return X.transpose(2, 0, 1)
-
-    @staticmethod
-    def project(W, inputs, out):  # out[t] = W^T inputs[t]
-        np.matmul(W.T, inputs, out=out)
-
-    @staticmethod
-    def add_bias(Z, b, step):  # one pass per step, not one per unit (b's column)
-        step[...] = b[:, None]
-        Z += step
-
-    @staticmethod
-    def per_sample(a):
-        return a[:, None, :]
-
-    @staticmethod
-    def last_states(H, lengths):
-        return H[-1].T if lengths is None else H[lengths, :, np.arange(H.shape[2])]
-
-    @staticmethod
-    def into_states(W_hy, d_y_hat, out):
-        return np.dot(W_hy, d_y_hat.T, out=out)
-
-    @staticmethod
-    def place_last(d_top, lengths, d_last):
-        d_top[lengths - 1, :, np.arange(d_top.shape[2])] = d_last.T
-
-    @staticmethod
-    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t] dZ[t]^T
-        sum_of_products(inputs, dZ, out=out, tmp=tmp)
-
-    @staticmethod
-    def bias_gradient(dZ, ones, out, tmp):  # each step's row sums, then their sum
-        np.sum(np.matmul(dZ, ones[: dZ.shape[2]], out=tmp[: len(dZ)]), axis=0, out=out)
-
-    @staticmethod
-    def below(W_xh, dZ, out):  # out[t] = W_xh dZ[t]
-        return np.matmul(W_xh, dZ, out=out)
 
 
 def initialize(params, rng):
@@ -442,14 +300,13 @@ class Workspace:
         self.d_below = (  # gradient from a layer into the one below it
             np.empty(step, dtype=dtype) if layout.n_layers > 1 else None
         )
-        self.dh = np.empty(step[1:], dtype=dtype)  # into the top layer's last state
+        self.dh = order.step(n_samples, hidden, dtype)  # into the top layer's last state
         self.y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         # sums over the samples (and steps) as products
         self.ones = np.ones(n_steps * n_samples, dtype=dtype)
-        self.bias = np.empty(order.step_shape(1, n_samples, layout.width)[1:],
-                             dtype=dtype)  # b_h over the batch: one step
+        self.bias = order.step(n_samples, layout.width, dtype)  # b_h over the batch
         self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
@@ -459,8 +316,7 @@ class Workspace:
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
         self.dW_x = [  # for each layer's input-weight gradient (stacked products)
-            product_buffer(n_steps, len(_input_weights(g, k)[0]), layout.width, dtype)
-            if order is SamplesLast else None
+            order.gradient_buffer(n_steps, len(_input_weights(g, k)[0]), layout.width, dtype)
             for k, g in enumerate(self.grads.layers)
         ]
         self.lengths = self.last = None  # of the last forward pass

@@ -311,7 +311,7 @@ def test_layout_names_shapes_and_penalties():
 def test_sum_of_products_both_ways(steps):
     """The weight gradients' sum over steps: one stacked product while the block is
     small, a product per step beyond 2**20 numbers; both equal an independent einsum."""
-    from skrnn._cells._common import product_buffer, sum_of_products
+    from skrnn._order import product_buffer, sum_of_products
 
     rng = np.random.RandomState(steps)
     A, B = rng.normal(size=(steps, 5, 7)), rng.normal(size=(steps, 6, 7))

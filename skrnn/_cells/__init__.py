@@ -22,12 +22,13 @@ Every cell module defines:
     The values the estimators' ``activation`` may take with this cell.
 ``AUTO_LEARNING_RATE``
     The step size ``learning_rate_init="auto"`` means for this cell.
-``SAMPLES_LAST``
-    The memory order of the cell's per-step arrays: True, a step is
-    ``(width, n_samples)`` (the gated cells: each gate block is contiguous);
-    False, ``(n_samples, width)`` (Elman). The network follows it
-    (:class:`skrnn._network.SamplesLast`, :class:`~skrnn._network.SamplesFirst`);
-    below, "one step" means an array of that shape.
+``ORDER``
+    The memory order of the cell's per-step arrays (:mod:`skrnn._order`):
+    :class:`~skrnn._order.SamplesLast`, a step is ``(width, n_samples)`` (the
+    gated cells: each gate block is contiguous), or
+    :class:`~skrnn._order.SamplesFirst`, ``(n_samples, width)`` (Elman). The
+    cell makes its buffers with it and the network follows it; below, "one
+    step" means an array of that shape.
 ``extra_shapes(hidden_size)``
     ``{name: shape}`` of the per-layer parameters beyond ``W_xh``, ``b_h``,
     ``W_hh`` (GRU's ``b_hn``); all are biases (not L2-penalised).
