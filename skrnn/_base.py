@@ -225,7 +225,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 self._start_linear_path(X, target, sample_weight, lengths)
         self._make_or_update_optimizer(first_pass)
         self._reset_curves(first_pass, holdout is not None)
-        # the network's time-major copy, with a row of ones that carries the input bias
+        # the network's time-major copy, with the feature of ones that carries b_h
         data = _training.TrainingData(
             _network.time_major(X, self._layout), target,
             None if uniform_weights else sample_weight, lengths,

@@ -5,7 +5,7 @@ vector. Nothing here updates weights.
 
 Notation (layer ``l``, time-major arrays: ``n_steps`` steps of one
 ``(n_samples, width)`` block for the Elman cell, ``(width, n_samples)`` for the
-gated cells, see :class:`SamplesFirst` and :class:`SamplesLast`)::
+gated cells: the memory order of :mod:`skrnn._order`)::
 
     Z[t]     = x_t W_xh + b_h                 input projection, every step at once
     H[t + 1] = cell(Z[t], H[t])               H[0] = initial state (zeros)
@@ -20,10 +20,9 @@ truncates backpropagation and reads out.
 All parameters live in one flat vector ``theta``, laid out by
 :class:`Layout`; :class:`Params` holds named views into it, so an optimizer
 updates ``theta`` with a few vector operations while the network reads the
-matrices it needs. Each layer's ``b_h`` is stored right after its ``W_xh``,
-so ``[W_xh; b_h]`` is one matrix ``W_xb``: given the input with a last
-feature of ones (:func:`time_major`), the input projection *and* its bias
-are one product, and so are their gradients.
+matrices it needs. The first layer's input carries a last feature of ones,
+so that its projection and its bias are one product (see "The bias column"
+below, the one place that knows of it).
 
 The training loop passes a :class:`Workspace` (buffers reused by every batch
 of one shape) so that nothing is allocated per batch; without one,
@@ -36,7 +35,6 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._cells import get_cell
-from ._cells._common import product_buffer, sum_of_products
 from ._denormals import flush_denormals
 
 
@@ -77,7 +75,7 @@ class Layout:
         self.activation = activation
         self.skip_steps = skip_steps
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
-        self.order = SamplesLast if self.cell.SAMPLES_LAST else SamplesFirst  # of the activations
+        self.order = self.cell.ORDER  # of the arrays of a batch (skrnn._order)
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
@@ -134,8 +132,9 @@ class Params:
     flat : ndarray of shape (layout.size,) or None
     layers : list of SimpleNamespace
         Per layer: ``W_xh``, ``b_h``, ``W_hh``, the cell's extra blocks
-        (``b_hn``, or None for cells without it) and ``W_xb``, the matrix
-        ``[W_xh; b_h]`` (a view; None when the blocks are not adjacent).
+        (``b_hn``, or None for cells without it) and ``W_xb``: for the first
+        layer the matrix ``[W_xh; b_h]`` (a view of ``flat``; a stacked copy
+        for separate arrays), None above (see :func:`_input_weights`).
     W_hy, b_y : ndarray
         The read-out.
     W_xy : ndarray or None
@@ -148,19 +147,18 @@ class Params:
                 f"flat buffer has shape {flat.shape}, the network needs ({layout.size},)"
             )
         self.layout, self.flat = layout, flat
-        views, starts, offset = {}, {}, 0
+        views, offset = {}, 0
         for name, layer, shape, _ in layout.blocks():
             size = prod(shape)
             views[name, layer] = flat[offset : offset + size].reshape(shape)
-            starts[name, layer] = offset
             offset += size
         self.layers = []
         for layer in range(layout.n_layers):
-            n_in, width = views["W_xh", layer].shape
-            start = starts["W_xh", layer]  # b_h follows W_xh: [W_xh; b_h] is one matrix
             blocks = {name: views[name, layer] for name, _, _ in layout.layer_blocks(layer)}
-            W_xb = flat[start : start + (n_in + 1) * width].reshape(n_in + 1, width)
-            self.layers.append(SimpleNamespace(W_xb=W_xb, **{"b_hn": None, **blocks}))
+            self.layers.append(SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}))
+        # the first blocks of the vector are the first layer's W_xh and b_h: [W_xh; b_h]
+        n_in, width = views["W_xh", 0].shape
+        self.layers[0].W_xb = flat[: (n_in + 1) * width].reshape(n_in + 1, width)
         self.W_hy, self.b_y = views["W_hy", None], views["b_y", None]
         self.W_xy = views.get(("W_xy", None))
 
@@ -173,6 +171,8 @@ class Params:
         self = cls.__new__(cls)
         self.layout, self.flat = layout, None
         self.layers = [SimpleNamespace(**{"W_xb": None, "b_hn": None, **blocks}) for blocks in layers]
+        first = self.layers[0]
+        first.W_xb = np.vstack([first.W_xh, first.b_h[None]])  # read only, never written
         self.W_hy, self.b_y, self.W_xy = W_hy, b_y, W_xy
         return self
 
@@ -196,167 +196,49 @@ class Params:
     b_h = property(lambda self: [p.b_h for p in self.layers])
 
 
-def time_major(X, layout):
-    """Batch-first ``X`` of shape ``(n_samples, n_steps, n_inputs)`` as the network reads it.
+# ------------------------------------------------------------------ the bias column
+#
+# Each layer's b_h is stored right after its W_xh, so W_xb = [W_xh; b_h] is one matrix.
+# The first layer's input carries a last feature of ones: its projection and its bias
+# are one product, [x_t, 1] W_xb, and so are their gradients, [dW_xh; db_h]. The layers
+# above read the states below (no ones): they add b_h and sum db_h apart. Measured
+# against the first layer doing the same (benchmarks/bench_bias_column.py, at the commit
+# that had both ways; one BLAS thread, batch 64, 3 features): the column saves 7-9 % of a
+# partial_fit epoch for the Elman cell at hidden 16 (7 and 200 steps), 0-5 % for the
+# gated cells, the defaults (LSTM 8) and hidden 64-128, and is slower nowhere. The ones
+# are made by _input_buffer, W_xb by Params, and both are used through _input_weights;
+# the rest of the module reads the first n_inputs features of the input only.
 
-    A new time-major array with a last feature of ones (it carries the input
-    bias ``b_h``), in the cell's order (:class:`SamplesLast` or
-    :class:`SamplesFirst`): ``(n_steps, n_inputs + 1, n_samples)`` or
-    ``(n_steps, n_samples, n_inputs + 1)``.
+
+def _input_weights(p, layer):
+    """``(W, b)``: the matrix that multiplies the input of ``layer``, and the bias left to add.
+
+    ``p`` is that layer's namespace in a :class:`Params` of parameters or of
+    gradients. The first layer's input carries the ones: ``(W_xb, None)``;
+    above, ``(W_xh, b_h)``.
     """
-    n_samples, n_steps, n_inputs = X.shape
+    return (p.W_xb, None) if layer == 0 else (p.W_xh, p.b_h)
+
+
+def _input_buffer(layout, n_steps, n_samples, dtype):
+    """An uninitialised time-major input of the first layer, its last feature set to ones.
+
+    In the cell's order (:mod:`skrnn._order`):
+    ``(n_steps, n_samples, n_inputs + 1)`` or ``(n_steps, n_inputs + 1, n_samples)``.
+    """
     order = layout.order
-    X_tm = np.empty(order.step_shape(n_steps, n_samples, n_inputs + 1), dtype=X.dtype)
-    order.features(X_tm, n_inputs)[...] = order.from_batch_first(X)
-    order.features(X_tm, slice(n_inputs, None))[...] = 1.0
+    X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
+    order.features(X, slice(layout.n_inputs, None))[...] = 1.0
+    return X
+
+
+def time_major(X, layout):
+    """Batch-first ``X`` of shape ``(n_samples, n_steps, n_inputs)`` as the network reads it:
+    a new array from :func:`_input_buffer` holding ``X``'s features."""
+    n_samples, n_steps, n_inputs = X.shape
+    X_tm = _input_buffer(layout, n_steps, n_samples, X.dtype)
+    layout.order.features(X_tm, n_inputs)[...] = layout.order.from_batch_first(X)
     return X_tm
-
-
-class SamplesFirst:
-    """Memory order of the Elman cell: a step is ``(n_samples, width)``.
-
-    The arrays of all steps, ``(n_steps, n_samples, width)``, are one
-    ``(n_steps * n_samples, width)`` matrix, so the input projection and each
-    weight gradient are one matrix product over every step.
-    """
-
-    samples_axis = 1  # of a time-major array
-
-    @staticmethod
-    def n_features(X):  # of a time-major array
-        return X.shape[2]
-
-    @staticmethod
-    def step_shape(n_steps, n_samples, width):
-        return (n_steps, n_samples, width)
-
-    @staticmethod
-    def features(X, columns):
-        """The given features (an int: the first ones; or a slice) of a time-major array."""
-        return X[..., :columns] if isinstance(columns, int) else X[..., columns]
-
-    @staticmethod
-    def from_batch_first(X):
-        return X.transpose(1, 0, 2)
-
-    @staticmethod
-    def from_time_major(X):  # (n_steps, n_samples, n) as it is
-        return X
-
-    @staticmethod
-    def to_batch_first(X):
-        return X.transpose(1, 0, 2)
-
-    @staticmethod
-    def project(W, inputs, out):  # out[t] = inputs[t] @ W
-        np.dot(inputs.reshape(-1, inputs.shape[2]), W, out=out.reshape(-1, out.shape[2]))
-
-    @staticmethod
-    def add_bias(Z, b):
-        Z += b
-
-    @staticmethod
-    def per_sample(a):  # (n_steps, n_samples) -> broadcast against a step's arrays
-        return a[:, :, None]
-
-    @staticmethod
-    def last_states(H, lengths):
-        """``(n_samples, hidden)``: each sequence's state after its last step."""
-        return H[-1] if lengths is None else H[lengths, np.arange(H.shape[1])]
-
-    @staticmethod
-    def into_states(W_hy, d_y_hat, out):  # the gradient into the read-out states
-        return np.dot(d_y_hat, W_hy.T, out=out)
-
-    @staticmethod
-    def place_last(d_top, lengths, d_last):
-        d_top[lengths - 1, np.arange(d_top.shape[1])] = d_last
-
-    @staticmethod
-    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t]^T dZ[t]
-        np.dot(inputs.reshape(-1, inputs.shape[2]).T, dZ.reshape(-1, dZ.shape[2]), out=out)
-
-    @staticmethod
-    def bias_gradient(dZ, out):
-        np.sum(dZ, axis=(0, 1), out=out)
-
-    @staticmethod
-    def below(W_xh, dZ, out):  # out[t] = dZ[t] @ W_xh^T
-        np.dot(dZ.reshape(-1, dZ.shape[2]), W_xh.T, out=out.reshape(-1, out.shape[2]))
-        return out
-
-
-class SamplesLast:
-    """Memory order of the gated cells: a step is ``(width, n_samples)``.
-
-    Each row is one unit of one gate over the batch, so every gate block of a
-    step is contiguous and an element-wise pass over it is one inner loop (in
-    the other order a block is ``n_samples`` short rows: at hidden 16, a pass
-    cost three times as much). Products over every step are stacked
-    (``np.matmul``) instead of one matrix product.
-    """
-
-    samples_axis = 2
-
-    @staticmethod
-    def n_features(X):
-        return X.shape[1]
-
-    @staticmethod
-    def step_shape(n_steps, n_samples, width):
-        return (n_steps, width, n_samples)
-
-    @staticmethod
-    def features(X, columns):
-        return X[:, :columns] if isinstance(columns, int) else X[:, columns]
-
-    @staticmethod
-    def from_batch_first(X):
-        return X.transpose(1, 2, 0)
-
-    @staticmethod
-    def from_time_major(X):  # (n_steps, n_samples, n) -> (n_steps, n, n_samples)
-        return X.transpose(0, 2, 1)
-
-    @staticmethod
-    def to_batch_first(X):
-        return X.transpose(2, 0, 1)
-
-    @staticmethod
-    def project(W, inputs, out):  # out[t] = W^T inputs[t]
-        np.matmul(W.T, inputs, out=out)
-
-    @staticmethod
-    def add_bias(Z, b):
-        Z += b[:, None]
-
-    @staticmethod
-    def per_sample(a):
-        return a[:, None, :]
-
-    @staticmethod
-    def last_states(H, lengths):
-        return H[-1].T if lengths is None else H[lengths, :, np.arange(H.shape[2])]
-
-    @staticmethod
-    def into_states(W_hy, d_y_hat, out):
-        return np.dot(W_hy, d_y_hat.T, out=out)
-
-    @staticmethod
-    def place_last(d_top, lengths, d_last):
-        d_top[lengths - 1, :, np.arange(d_top.shape[2])] = d_last.T
-
-    @staticmethod
-    def weight_gradient(inputs, dZ, out, tmp):  # sum_t inputs[t] dZ[t]^T
-        sum_of_products(inputs, dZ, out=out, tmp=tmp)
-
-    @staticmethod
-    def bias_gradient(dZ, out):
-        np.sum(dZ, axis=(0, 2), out=out)
-
-    @staticmethod
-    def below(W_xh, dZ, out):  # out[t] = W_xh dZ[t]
-        return np.matmul(W_xh, dZ, out=out)
 
 
 def initialize(params, rng):
@@ -389,7 +271,7 @@ class Workspace:
     views in every batch would cost as much as the arithmetic. A workspace
     holds, for batches of ``n_samples`` sequences of ``n_steps`` steps, the
     input ``X`` (time-major with a last feature of ones, in the cell's order,
-    see :func:`time_major`), the targets ``y``, each layer's cell buffers
+    see :func:`_input_buffer`), the targets ``y``, each layer's cell buffers
     (``layers[l]``: pre-activations ``Z``, states ``H`` and what the cell's
     backward needs) and the gradient buffers. :func:`forward` and
     :func:`backward` write into it; what they return are views of its
@@ -408,8 +290,7 @@ class Workspace:
         self.layout, self.shape = layout, (n_steps, n_samples)
         hidden = layout.hidden_size
         order = layout.order
-        self.X = np.empty(order.step_shape(n_steps, n_samples, layout.n_inputs + 1), dtype=dtype)
-        order.features(self.X, slice(-1, None))[...] = 1.0  # the ones that carry b_h
+        self.X = _input_buffer(layout, n_steps, n_samples, dtype)
         self.y = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.layers = [
             layout.cell.workspace(n_steps, n_samples, hidden, dtype)
@@ -419,15 +300,14 @@ class Workspace:
         self.d_below = (  # gradient from a layer into the one below it
             np.empty(step, dtype=dtype) if layout.n_layers > 1 else None
         )
-        self.dh = np.empty(step[1:], dtype=dtype)  # into the top layer's last state
+        self.dh = order.step(n_samples, hidden, dtype)  # into the top layer's last state
         self.y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.err = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.d_y_hat = np.empty((n_samples, layout.n_outputs), dtype=dtype)
-        self.ones = np.ones(n_samples, dtype=dtype)  # column sums as products
-        self.dW_xb = [  # for the input weights' gradient, per layer (stacked products)
-            product_buffer(n_steps, n_in, layout.width, dtype) if order is SamplesLast else None
-            for n_in in [layout.n_inputs + 1] + [hidden] * (layout.n_layers - 1)
-        ]
+        # sums over the samples (and steps) as products
+        self.ones = np.ones(n_steps * n_samples, dtype=dtype)
+        self.bias = order.step(n_samples, layout.width, dtype)  # b_h over the batch
+        self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
             self.window = np.empty((n_samples, layout.skip_steps * layout.n_inputs),
@@ -435,6 +315,10 @@ class Workspace:
             self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
+        self.dW_x = [  # for each layer's input-weight gradient (stacked products)
+            order.gradient_buffer(n_steps, len(_input_weights(g, k)[0]), layout.width, dtype)
+            for k, g in enumerate(self.grads.layers)
+        ]
         self.lengths = self.last = None  # of the last forward pass
         self.d_top = None  # gradient into the top layer's states, for padded batches
 
@@ -462,20 +346,6 @@ class Workspace:
         return [cell.state(layer_ws, t) for layer_ws in self.layers]
 
 
-def _input_projection(layer_input, layer, order, out):
-    """x_t W_xh + b_h for every step at once, into ``out``.
-
-    ``layer_input`` is time-major in the cell's ``order``. If it carries a last
-    feature of ones (the workspace's ``X``), ``W_xb = [W_xh; b_h]`` is used
-    and the bias comes with the product.
-    """
-    if layer.W_xb is not None and order.n_features(layer_input) == layer.W_xb.shape[0]:
-        order.project(layer.W_xb, layer_input, out)
-    else:  # W_xh on the input's own features (without the ones), then b_h
-        order.project(layer.W_xh, order.features(layer_input, layer.W_xh.shape[0]), out)
-        order.add_bias(out, layer.b_h)
-
-
 def window_of(X, lengths, n_window, n_inputs, out):
     """The last ``n_window`` steps before each sequence's end, batch-first, flattened.
 
@@ -499,12 +369,11 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     Parameters
     ----------
     params : Params
-    X : ndarray of shape (n_steps, n_samples, n_inputs) or (..., n_inputs + 1), optional
-        Time-major input (a last column beyond ``n_inputs`` is ignored), copied
-        into the workspace. None: the workspace's ``X``
-        already holds the batch (the training loop fills it directly). Steps
-        after a sequence's end (see ``lengths``) must be finite (zeros); they
-        do not change its output.
+    X : ndarray of shape (n_steps, n_samples, n_inputs), optional
+        Time-major input, copied into the workspace (beside its feature of
+        ones). None: the workspace's ``X`` already holds the batch (the
+        training loop fills it directly). Steps after a sequence's end (see
+        ``lengths``) must be finite (zeros); they do not change its output.
     h0 : list, optional
         Initial state of each layer, as the cell's ``state`` gives it
         (batch-first); zeros when omitted.
@@ -530,16 +399,16 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     n_steps, n_samples = ws.shape
     order = params.layout.order
     if X is not None:
-        if X.shape[-1] not in (n_in, n_in + 1):
-            raise ValueError(
-                f"X has {X.shape[-1]} features per step; the network takes {n_in} "
-                f"(or {n_in + 1} with a last column of ones)."
-            )
-        order.features(ws.X, n_in)[...] = order.from_time_major(X[..., :n_in])
+        if X.shape[-1] != n_in:
+            raise ValueError(f"X has {X.shape[-1]} features per step; the network takes {n_in}.")
+        order.features(ws.X, n_in)[...] = order.from_time_major(X)
     ws.lengths = lengths
     layer_input = ws.X
     for layer, (p, layer_ws) in enumerate(zip(params.layers, ws.layers)):
-        _input_projection(layer_input, p, order, out=layer_ws.Z)
+        W, b = _input_weights(p, layer)
+        order.project(W, layer_input, out=layer_ws.Z)  # x_t W_xh (+ b_h, first layer)
+        if b is not None:
+            order.add_bias(layer_ws.Z, b, ws.bias)
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
     # the read-out: the last state, or each sequence's state after its last step
@@ -598,7 +467,7 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         )
     order = layout.order
     np.dot(ws.last.T, d_y_hat, out=g.W_hy)  # read-out weights
-    np.dot(ws.ones, d_y_hat, out=g.b_y)
+    np.dot(ws.ones[:n_samples], d_y_hat, out=g.b_y)
     if g.W_xy is not None:
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
     d_out = order.into_states(params.W_hy, d_y_hat, out=ws.dh)  # into the read-out states
@@ -615,12 +484,10 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
         dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation,
                                   keep)
         layer_input = ws.X if layer == 0 else ws.layers[layer - 1].H[1:]
-        inputs, tmp = layer_input[first:], ws.dW_xb[layer]
-        if layer == 0:  # the input with its feature of ones: [dW_xh; db_h] at once
-            order.weight_gradient(inputs, dZ, out=grads.W_xb, tmp=tmp)
-        else:
-            order.weight_gradient(inputs, dZ, out=grads.W_xh, tmp=tmp)
-            order.bias_gradient(dZ, out=grads.b_h)
+        dW, db = _input_weights(grads, layer)  # dW_xh (and db_h, first layer)
+        order.weight_gradient(layer_input[first:], dZ, out=dW, tmp=ws.dW_x[layer])
+        if db is not None:
+            order.bias_gradient(dZ, ws.ones, out=db, tmp=ws.step_sums)
         if layer:  # into the states of the layer below, at every kept step
             d_out = order.below(p.W_xh, dZ, out=ws.d_below[first:])
     return ws.grad
@@ -633,7 +500,7 @@ def predict(params, X, chunk_size=256, lengths=None):
     ----------
     params : Params
     X : ndarray of shape (n_samples, n_steps, n_inputs)
-        Batch-first, without a column of ones.
+        Batch-first.
     chunk_size : int
         Samples per forward pass, so memory does not grow with ``n_samples``.
     lengths : ndarray of int of shape (n_samples,), optional
@@ -643,12 +510,6 @@ def predict(params, X, chunk_size=256, lengths=None):
     -------
     y_hat : ndarray of shape (n_samples, n_outputs)
     """
-    if params.layers[0].W_xb is None:  # separate arrays: stack [W_xh; b_h] once
-        params = Params.from_arrays(
-            params.layout,
-            [dict(vars(p), W_xb=np.vstack([p.W_xh, p.b_h[None]])) for p in params.layers],
-            params.W_hy, params.b_y, params.W_xy,
-        )
     dtype = np.result_type(params.W_hy.dtype, X.dtype)
     n_samples, n_steps = X.shape[:2]
     n_in, order = params.layout.n_inputs, params.layout.order

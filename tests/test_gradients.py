@@ -199,21 +199,28 @@ def test_forward_and_predict_agree_and_inputs_untouched(n_layers, cell, activati
 
 
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
-def test_the_feature_of_ones_carries_the_input_bias(cell, activation):
-    """The training loop's input has a last feature of ones, so that [W_xh; b_h] is one
-    product: it must equal x_t W_xh + b_h (independent einsum), in the cell's memory
-    order, and so must the projection of the input without the ones."""
-    layout, theta, X, _, _, _ = make_problem(7, cell, activation, 1, True)
+def test_the_feature_of_ones_carries_the_first_layers_bias(cell, activation):
+    """The network's input has a last feature of ones, so that the first layer's
+    [W_xh; b_h] is one product: it must equal x_t W_xh + b_h (independent einsum), in the
+    cell's memory order. The layers above add their b_h apart, and the gradients follow
+    the same split."""
+    layout, theta, X, _, _, _ = make_problem(7, cell, activation, 2, True)
     params, order = layout.params(theta), layout.order
     p = params.layers[0]
     expected = order.from_time_major(np.einsum("tbf,fw->tbw", X, p.W_xh) + p.b_h)
     X_tm = _network.time_major(X.transpose(1, 0, 2), layout)
     assert np.all(order.features(X_tm, slice(N_INPUTS, None)) == 1.0)
-    with_ones, without = np.empty_like(expected), np.empty_like(expected)
-    _network._input_projection(X_tm, p, order, out=with_ones)
-    _network._input_projection(order.features(X_tm, N_INPUTS), p, order, out=without)
+    W, b = _network._input_weights(p, 0)
+    assert b is None and np.shares_memory(W, theta)
+    with_ones = np.empty_like(expected)
+    order.project(W, X_tm, out=with_ones)
     np.testing.assert_allclose(with_ones, expected, rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(without, expected, rtol=1e-13, atol=1e-14)
+    above = params.layers[1]
+    W, b = _network._input_weights(above, 1)
+    assert W is above.W_xh and b is above.b_h and above.W_xb is None
+    grads = layout.params(np.zeros(layout.size)).layers
+    assert _network._input_weights(grads[0], 0)[0].shape == (N_INPUTS + 1, layout.width)
+    assert _network._input_weights(grads[1], 1)[1] is grads[1].b_h
 
 
 @pytest.mark.parametrize("skip", [False, True], ids=["no-skip", "skip"])
@@ -292,18 +299,19 @@ def test_layout_names_shapes_and_penalties():
         assert last == ("W_xy", None, (4 * 3, 2), True)
         assert [n for n, _ in skip.params(np.zeros(skip.size)).named()] == names + ["W_xy"]
         assert layout.params(np.zeros(layout.size)).W_xy is None
-        # W_xb is [W_xh; b_h], one matrix over the same memory
+        # the first layer's W_xb is [W_xh; b_h], one matrix over the same memory
         p = layout.params(np.arange(layout.size, dtype=float))
-        for lp in p.layers:
-            np.testing.assert_array_equal(lp.W_xb, np.vstack([lp.W_xh, lp.b_h]))
-            assert np.shares_memory(lp.W_xb, p.flat)
+        first = p.layers[0]
+        np.testing.assert_array_equal(first.W_xb, np.vstack([first.W_xh, first.b_h]))
+        assert np.shares_memory(first.W_xb, p.flat)
+        assert p.layers[1].W_xb is None
 
 
 @pytest.mark.parametrize("steps", [3, 40])
 def test_sum_of_products_both_ways(steps):
     """The weight gradients' sum over steps: one stacked product while the block is
     small, a product per step beyond 2**20 numbers; both equal an independent einsum."""
-    from skrnn._cells._common import product_buffer, sum_of_products
+    from skrnn._order import product_buffer, sum_of_products
 
     rng = np.random.RandomState(steps)
     A, B = rng.normal(size=(steps, 5, 7)), rng.normal(size=(steps, 6, 7))
@@ -319,7 +327,8 @@ def test_sum_of_products_both_ways(steps):
 
 @pytest.mark.parametrize("cell, activation", CELLS, ids=CELL_IDS)
 def test_separate_arrays_give_the_pass_of_the_flat_vector(cell, activation):
-    """Parameters given as separate arrays (no [W_xh; b_h] matrix) run the same pass."""
+    """Parameters given as separate arrays (no flat vector: the first layer's [W_xh; b_h]
+    is a stacked copy) run the same pass."""
     layout, theta, X, _, _, h0 = make_problem(3, cell, activation, 2, True, h0_random=True)
     params = layout.params(theta)
     arrays = _network.Params.from_arrays(

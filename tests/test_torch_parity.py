@@ -15,6 +15,7 @@ function of the same number of parameters.
 """
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -42,14 +43,11 @@ def single_torch_thread():
 
 def trainable_bias_hh(layout):
     """1 where torch's bias_hh is a parameter of skrnn's too (GRU's b_hn), else 0."""
-    probe = _network.Params.from_arrays(
-        layout,
-        [dict(W_xh=None, W_hh=None, b_h=np.zeros(layout.width),
-              b_hn=np.ones(layout.hidden_size) if "b_hn" in layout.extra_names() else None)
-         for _ in range(layout.n_layers)],
-        None, None,
+    probe = SimpleNamespace(  # a layer whose biases are 0, and 1 where the cell has b_hn
+        b_h=np.zeros(layout.width),
+        b_hn=np.ones(layout.hidden_size) if "b_hn" in layout.extra_names() else None,
     )
-    return [layout.cell.torch_biases(layer)[1] for layer in probe.layers]
+    return [layout.cell.torch_biases(probe)[1] for _ in range(layout.n_layers)]
 
 
 def torch_net(params):

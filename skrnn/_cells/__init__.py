@@ -3,8 +3,9 @@
 A cell is the part of a layer that runs over time. The network
 (:mod:`skrnn._network`) computes the input projection of every step at once,
 ``Z[t] = x_t W_xh + b_h`` (one product over all steps, stacked for the
-gated cells, the bias folded in as a feature of ones), and hands it to the cell, which adds the recurrent contribution step
-by step and produces the states. In reverse, the cell turns the gradient that
+gated cells; in the first layer ``b_h`` comes with the product, through a
+feature of ones), and hands it to the cell, which adds the recurrent
+contribution step by step and produces the states. In reverse, the cell turns the gradient that
 reaches its states into the gradient of its pre-activations ``dZ`` (from which
 the network computes ``dW_xh``, ``db_h`` and the gradient into the layer
 below) and of its own recurrent parameters.
@@ -21,12 +22,13 @@ Every cell module defines:
     The values the estimators' ``activation`` may take with this cell.
 ``AUTO_LEARNING_RATE``
     The step size ``learning_rate_init="auto"`` means for this cell.
-``SAMPLES_LAST``
-    The memory order of the cell's per-step arrays: True, a step is
-    ``(width, n_samples)`` (the gated cells: each gate block is contiguous);
-    False, ``(n_samples, width)`` (Elman). The network follows it
-    (:class:`skrnn._network.SamplesLast`, :class:`~skrnn._network.SamplesFirst`);
-    below, "one step" means an array of that shape.
+``ORDER``
+    The memory order of the cell's per-step arrays (:mod:`skrnn._order`):
+    :class:`~skrnn._order.SamplesLast`, a step is ``(width, n_samples)`` (the
+    gated cells: each gate block is contiguous), or
+    :class:`~skrnn._order.SamplesFirst`, ``(n_samples, width)`` (Elman). The
+    cell makes its buffers with it and the network follows it; below, "one
+    step" means an array of that shape.
 ``extra_shapes(hidden_size)``
     ``{name: shape}`` of the per-layer parameters beyond ``W_xh``, ``b_h``,
     ``W_hh`` (GRU's ``b_hn``); all are biases (not L2-penalised).

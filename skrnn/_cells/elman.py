@@ -11,13 +11,13 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import step_buffers
+from .._order import SamplesFirst
 
 N_GATES = 1
 TORCH_MODULE = "RNN"
 ACTIVATIONS = ("tanh", "relu")  # the choices of the activation parameter
 AUTO_LEARNING_RATE = 3e-3  # learning_rate_init="auto"
-SAMPLES_LAST = False  # a step is (n_samples, hidden_size): one block, rows are samples
+ORDER = SamplesFirst  # a step is (n_samples, hidden_size): one block, rows are samples
 
 
 def extra_shapes(hidden_size):
@@ -40,10 +40,10 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.recurrent = np.empty((n_samples, hidden_size), dtype=dtype)  # h_{t-1} W_hh
-    ws.dh = np.empty((n_samples, hidden_size), dtype=dtype)  # gradient into one state
+    ws.Z, ws.Z_t = ORDER.step_buffers(n_steps, n_samples, hidden_size, dtype)
+    ws.H, ws.H_t = ORDER.step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
+    ws.recurrent = ORDER.step(n_samples, hidden_size, dtype)  # h_{t-1} W_hh
+    ws.dh = ORDER.step(n_samples, hidden_size, dtype)  # gradient into one state
     # W_hh^T copied contiguous: products with it are faster than with the view
     ws.W_hh_T = np.empty((hidden_size, hidden_size), dtype=dtype)
     return ws
@@ -82,8 +82,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
             if keep is not None:
                 dh *= keep[first + k]  # per-sequence truncation
     dZ = ws.Z[first:]
-    hidden = W_hh_T.shape[0]
-    np.dot(H[first:-1].reshape(-1, hidden).T, dZ.reshape(-1, hidden), out=grads.W_hh)
+    ORDER.weight_gradient(H[first:-1], dZ, out=grads.W_hh, tmp=None)  # sum_t h_{t-1}^T dZ_t
     return dZ
 
 

@@ -24,15 +24,14 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._math import sigmoid
-from ._common import (
-    gate_coefficients, gate_derivative, product_buffer, step_buffers, sum_of_products,
-)
+from .._order import SamplesLast
+from ._common import gate_coefficients, gate_derivative
 
 N_GATES = 3
 TORCH_MODULE = "GRU"
 ACTIVATIONS = ("tanh",)  # sigmoid gates and a tanh candidate, fixed
 AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
-SAMPLES_LAST = True  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
+ORDER = SamplesLast  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
 
 
 def extra_shapes(hidden_size):
@@ -56,17 +55,17 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype, SAMPLES_LAST)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.HN, ws.HN_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.dA, ws.dA_t = step_buffers(n_steps, n_samples, 3 * hidden_size, dtype, SAMPLES_LAST)
-    ws.recurrent = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
-    ws.dG = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # into the gates
-    ws.D = np.empty((3 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
-    ws.tmp = np.empty((hidden_size, n_samples), dtype=dtype)
-    ws.dh = np.empty((hidden_size, n_samples), dtype=dtype)  # into one state
-    ws.dW = product_buffer(n_steps, hidden_size, 3 * hidden_size, dtype)  # for dW_hh
-    ws.b_hn = np.empty((hidden_size, n_samples), dtype=dtype)  # b_hn over the batch
+    ws.Z, ws.Z_t = ORDER.step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
+    ws.H, ws.H_t = ORDER.step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
+    ws.HN, ws.HN_t = ORDER.step_buffers(n_steps, n_samples, hidden_size, dtype)
+    ws.dA, ws.dA_t = ORDER.step_buffers(n_steps, n_samples, 3 * hidden_size, dtype)
+    ws.recurrent = ORDER.step(n_samples, 3 * hidden_size, dtype)  # W_hh^T h
+    ws.dG = ORDER.step(n_samples, 3 * hidden_size, dtype)  # into the gates
+    ws.D = ORDER.step(n_samples, 3 * hidden_size, dtype)  # d gates / d Z
+    ws.tmp = ORDER.step(n_samples, hidden_size, dtype)
+    ws.dh = ORDER.step(n_samples, hidden_size, dtype)  # into one state
+    ws.dW = ORDER.gradient_buffer(n_steps, hidden_size, 3 * hidden_size, dtype)  # for dW_hh
+    ws.b_hn = ORDER.step(n_samples, hidden_size, dtype)  # b_hn over the batch
     ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, n_samples, dtype)
     return ws
 
@@ -129,7 +128,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
             if keep is not None:
                 dh *= keep[t]  # per-sequence truncation
     dA = ws.dA[first:]
-    sum_of_products(ws.H[first:-1], dA, out=grads.W_hh, tmp=ws.dW)
+    ORDER.weight_gradient(ws.H[first:-1], dA, out=grads.W_hh, tmp=ws.dW)
     np.sum(dA[:, n], axis=(0, 2), out=grads.b_hn)
     return ws.Z[first:]
 

@@ -20,16 +20,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import (
-    activate_gates, gate_coefficients, gate_derivative, product_buffer, step_buffers,
-    sum_of_products,
-)
+from .._order import SamplesLast
+from ._common import activate_gates, gate_coefficients, gate_derivative
 
 N_GATES = 4
 TORCH_MODULE = "LSTM"
 ACTIVATIONS = ("tanh",)  # sigmoid gates and tanh candidate and output, fixed
 AUTO_LEARNING_RATE = 1e-2  # learning_rate_init="auto": gated cells learn slower
-SAMPLES_LAST = True  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
+ORDER = SamplesLast  # a step is (gates * hidden_size, n_samples): gate blocks are row blocks
 
 
 def extra_shapes(hidden_size):
@@ -53,17 +51,17 @@ def torch_biases(layer):
 
 def workspace(n_steps, n_samples, hidden_size, dtype):
     ws = SimpleNamespace()
-    ws.Z, ws.Z_t = step_buffers(n_steps, n_samples, 4 * hidden_size, dtype, SAMPLES_LAST)
-    ws.H, ws.H_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.C, ws.C_t = step_buffers(n_steps + 1, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.TC, ws.TC_t = step_buffers(n_steps, n_samples, hidden_size, dtype, SAMPLES_LAST)
-    ws.recurrent = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # W_hh^T h
-    ws.dG = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # into the gates
-    ws.D = np.empty((4 * hidden_size, n_samples), dtype=dtype)  # d gates / d Z
-    ws.tmp = np.empty((hidden_size, n_samples), dtype=dtype)
-    ws.dc_next = np.empty((hidden_size, n_samples), dtype=dtype)  # into c_{t-1}, carried back
-    ws.dh = np.empty((hidden_size, n_samples), dtype=dtype)  # into one state
-    ws.dW = product_buffer(n_steps, hidden_size, 4 * hidden_size, dtype)  # for dW_hh
+    ws.Z, ws.Z_t = ORDER.step_buffers(n_steps, n_samples, 4 * hidden_size, dtype)
+    ws.H, ws.H_t = ORDER.step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
+    ws.C, ws.C_t = ORDER.step_buffers(n_steps + 1, n_samples, hidden_size, dtype)
+    ws.TC, ws.TC_t = ORDER.step_buffers(n_steps, n_samples, hidden_size, dtype)
+    ws.recurrent = ORDER.step(n_samples, 4 * hidden_size, dtype)  # W_hh^T h
+    ws.dG = ORDER.step(n_samples, 4 * hidden_size, dtype)  # into the gates
+    ws.D = ORDER.step(n_samples, 4 * hidden_size, dtype)  # d gates / d Z
+    ws.tmp = ORDER.step(n_samples, hidden_size, dtype)
+    ws.dc_next = ORDER.step(n_samples, hidden_size, dtype)  # into c_{t-1}, carried back
+    ws.dh = ORDER.step(n_samples, hidden_size, dtype)  # into one state
+    ws.dW = ORDER.gradient_buffer(n_steps, hidden_size, 4 * hidden_size, dtype)  # for dW_hh
     ws.scale, ws.shift, ws.scale2 = gate_coefficients(_KINDS, hidden_size, n_samples, dtype)
     return ws
 
@@ -123,7 +121,7 @@ def backward(layer, ws, d_out, first, grads, activation="tanh", keep=None):
             if keep is not None:  # per-sequence truncation: h_{t-1} and c_{t-1}
                 dh *= keep[t]
                 ws.dc_next *= keep[t]
-    sum_of_products(ws.H[first:-1], ws.Z[first:], out=grads.W_hh, tmp=ws.dW)
+    ORDER.weight_gradient(ws.H[first:-1], ws.Z[first:], out=grads.W_hh, tmp=ws.dW)
     return ws.Z[first:]
 
 
