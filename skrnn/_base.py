@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _linear_path, _network, _state, _training, _validation
+from . import _linear_path, _network, _patches, _state, _training, _validation
 from ._cells import CELLS, get_cell
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._warnings import warn
@@ -80,6 +80,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "patch_length": [Interval(Integral, 1, None, closed="left")],
         "n_features_per_step": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -170,6 +171,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         """The network's output for ``X``: the forward pass of the public attributes."""
         check_is_fitted(self)
         X3, lengths = _validation.validate_predict_X(self, X)
+        X3, lengths = _patches.to_patches(X3, lengths, self._layout.patch_length)
         y_hat = _network.predict(
             self._public_params(), X3.astype(self.output_weights_.dtype, copy=False),
             _training.PREDICT_CHUNK, lengths,
@@ -207,7 +209,10 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self._check_same_network()
         X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
         dtype = X.dtype if first_pass else self._theta.dtype
-        X = X.astype(dtype, copy=False)
+        # the network's steps: patches of patch_length input steps (skrnn._patches)
+        X, lengths = _patches.to_patches(X.astype(dtype, copy=False), lengths,
+                                         self.patch_length if first_pass
+                                         else self._layout.patch_length)
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
         target = self._prepare_targets(y, sample_weight, first_pass, dtype, classes)
@@ -305,11 +310,12 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         """A warm start or partial_fit must not change the shape of the network."""
         fitted = self._layout
         now = (self.cell, self.hidden_size, self.n_layers, self.activation,
-               self._skip_connection())
+               self._skip_connection(), self.patch_length)
         then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation,
-                bool(fitted.skip_steps))
+                bool(fitted.skip_steps), fitted.patch_length)
         if now != then:
-            names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection")
+            names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection",
+                     "patch_length")
             changed = ", ".join(
                 f"{name}={b!r} (fitted with {a!r})"
                 for name, a, b in zip(names, then, now) if a != b
@@ -323,8 +329,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     def _initialize(self, dtype, rng):
         self._rng = rng
         self._layout = _network.Layout(
-            self.cell, self.n_features_per_step_, self.hidden_size, self.n_layers,
-            self.n_outputs_, self.activation, self.n_steps_ if self._skip_connection() else 0,
+            self.cell, self.n_features_per_step_ * self.patch_length, self.hidden_size,
+            self.n_layers, self.n_outputs_, self.activation,
+            self.n_steps_ if self._skip_connection() else 0, self.patch_length,
         )
         self._theta = np.zeros(self._layout.size, dtype=dtype)
         self._params = self._layout.params(self._theta)
@@ -340,7 +347,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         read-out of the recurrent part ``W_hy`` at zero, so that the model
         predicts exactly the ridge fit before the first epoch and the network
         learns what it leaves over."""
-        window = _linear_path.flat_window(X, lengths, self._layout.skip_steps)
+        window = _linear_path.flat_window(X, lengths, self._layout)
         coef, intercept, self.skip_alpha_ = _linear_path.ridge_start(
             window, target, sample_weight
         )

@@ -31,16 +31,15 @@ from . import _network
 RELATIVE_ALPHAS = np.logspace(-8, 1, 19)
 
 
-def flat_window(X, lengths, n_steps):
-    """The window the linear path reads, ``(n_samples, n_steps * n_features)`` float64:
-    each sequence right-aligned, zeros before a shorter one's start."""
-    n_samples, _, n_features = X.shape
-    if lengths is None and X.shape[1] == n_steps:
+def flat_window(X, lengths, layout):
+    """The window the linear path reads, ``(n_samples, skip_steps * n_features)`` float64:
+    the last ``layout.skip_steps`` raw input steps of each sequence of ``X`` (the
+    network's batch-first input, patches of steps if ``layout.patch_length > 1``),
+    right-aligned, zeros before a shorter one's start."""
+    n_samples = X.shape[0]
+    if lengths is None and layout.patch_length == 1 and X.shape[1] == layout.skip_steps:
         return X.reshape(n_samples, -1).astype(np.float64, copy=False)
-    if lengths is None:
-        lengths = np.full(n_samples, X.shape[1])
-    return _network.window_of(X, lengths, n_steps, n_features,
-                              out=np.empty((n_samples, n_steps * n_features)))
+    return _network.raw_window(X, lengths, layout, out=np.empty((n_samples, layout.skip_columns)))
 
 
 def ridge_start(window, target, sample_weight):

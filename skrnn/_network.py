@@ -45,18 +45,23 @@ class Layout:
     ----------
     cell : {"elman", "gru", "lstm"}
     n_inputs : int
-        Features per time step fed to the first layer.
+        Features per step of the recurrence fed to the first layer: with
+        patches, ``patch_length`` input steps of ``n_inputs / patch_length``
+        features each.
     hidden_size, n_layers, n_outputs : int
         Sizes of the network.
     activation : {"tanh", "relu"}, default="tanh"
         Activation of the Elman cell (the gated cells ignore it).
     skip_steps : int, default=0
         With ``skip_steps > 0``, a linear path ``W_xy`` of shape
-        ``(skip_steps * n_inputs, n_outputs)`` from the batch-first flattened
-        input window (row ``t * n_inputs + j`` for feature ``j`` at step ``t``)
-        to the output. It reads the last ``skip_steps`` steps of each sequence
-        (zeros before the start of a shorter one).
-        0: no linear path.
+        ``(skip_steps * n_features, n_outputs)`` from the batch-first flattened
+        raw input window (row ``t * n_features + j`` for feature ``j`` at step
+        ``t``; ``n_features = n_inputs / patch_length``) to the output. It reads
+        the last ``skip_steps`` input steps of each sequence (zeros before the
+        start of a shorter one), whatever the patches. 0: no linear path.
+    patch_length : int, default=1
+        Input steps per step of the recurrence (:mod:`skrnn._patches`): the
+        network's input is patches of ``patch_length`` steps.
 
     Each layer ``l`` holds, in this order, ``W_xh`` of shape
     ``(n_in_l, G * hidden_size)``, ``b_h`` of shape ``(G * hidden_size,)``,
@@ -67,19 +72,24 @@ class Layout:
     """
 
     def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh",
-                 skip_steps=0):
+                 skip_steps=0, patch_length=1):
         self.cell_name = cell
         self.cell = get_cell(cell)
         self.n_inputs, self.hidden_size = n_inputs, hidden_size
         self.n_layers, self.n_outputs = n_layers, n_outputs
         self.activation = activation
-        self.skip_steps = skip_steps
+        self.skip_steps, self.patch_length = skip_steps, patch_length
+        if n_inputs % patch_length:
+            raise ValueError(f"n_inputs={n_inputs} is not patch_length={patch_length} "
+                             "steps of whole features")
+        self.n_features = n_inputs // patch_length  # of one input step
+        self.skip_columns = skip_steps * self.n_features  # the linear path's window
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
         self.order = self.cell.ORDER  # of the arrays of a batch (skrnn._order)
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
-                        self.n_outputs, self.activation, self.skip_steps)
+                        self.n_outputs, self.activation, self.skip_steps, self.patch_length)
 
     def layer_blocks(self, layer):
         """``(name, shape, penalised)`` of one layer's blocks, in storage order."""
@@ -100,7 +110,7 @@ class Layout:
         yield "W_hy", None, (self.hidden_size, self.n_outputs), True
         yield "b_y", None, (self.n_outputs,), False
         if self.skip_steps:
-            yield "W_xy", None, (self.skip_steps * self.n_inputs, self.n_outputs), True
+            yield "W_xy", None, (self.skip_columns, self.n_outputs), True
 
     def extra_names(self):
         """Names of the cell's parameters beyond W_xh, b_h and W_hh."""
@@ -310,8 +320,7 @@ class Workspace:
         self.step_sums = np.empty((n_steps, layout.width), dtype=dtype)  # of db_h, per step
         self.window = self.y_skip = None  # the linear path's input and output
         if layout.skip_steps:
-            self.window = np.empty((n_samples, layout.skip_steps * layout.n_inputs),
-                                   dtype=dtype)
+            self.window = np.empty((n_samples, layout.skip_columns), dtype=dtype)
             self.y_skip = np.empty((n_samples, layout.n_outputs), dtype=dtype)
         self.grad = np.empty(layout.size, dtype=dtype)
         self.grads = Params(layout, self.grad)  # views of the flat gradient
@@ -360,6 +369,25 @@ def window_of(X, lengths, n_window, n_inputs, out):
     rows = X[np.arange(n_samples)[:, None], np.maximum(steps, 0), :n_inputs]
     rows[steps < 0] = 0.0
     out.reshape(n_samples, n_window, n_inputs)[...] = rows
+    return out
+
+
+def raw_window(X, lengths, layout, out):
+    """The linear path's input: the last ``skip_steps`` raw steps of each sequence of
+    batch-first ``X`` (steps of the recurrence: patches), flattened, into ``out``."""
+    n_samples, n_steps = X.shape[:2]
+    k = layout.patch_length
+    n_window = -(-layout.skip_steps // k)  # patches that hold the raw window
+    if lengths is None and n_steps == n_window and n_window * k == layout.skip_steps:
+        out.reshape(n_samples, n_steps, layout.n_inputs)[...] = X[..., :layout.n_inputs]
+        return out
+    ends = np.full(n_samples, n_steps) if lengths is None else lengths
+    if n_window * k == layout.skip_steps:
+        return window_of(X, ends, n_window, layout.n_inputs, out=out)
+    # the raw window is the tail of the last n_window patches (which start earlier)
+    patches = window_of(X, ends, n_window, layout.n_inputs,
+                        out=np.empty((n_samples, n_window * layout.n_inputs), dtype=out.dtype))
+    out[...] = patches[:, -layout.skip_columns:]
     return out
 
 
@@ -416,13 +444,8 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
     np.dot(ws.last, params.W_hy, out=ws.y_hat)
     ws.y_hat += params.b_y
     if params.W_xy is not None:  # the linear path from the whole window
-        n_window = params.layout.skip_steps
         X_bf = order.to_batch_first(order.features(ws.X, n_in))
-        if lengths is None and n_steps == n_window:
-            ws.window.reshape(n_samples, n_steps, n_in)[...] = X_bf
-        else:  # the last n_window steps of each sequence
-            ends = np.full(n_samples, n_steps) if lengths is None else lengths
-            window_of(X_bf, ends, n_window, n_in, out=ws.window)
+        raw_window(X_bf, lengths, params.layout, out=ws.window)
         # einsum's own loop, not BLAS: a row's output must not depend on its position
         # in the batch (BLAS kernels round the rows of a block and of its tail apart)
         ws.y_hat += np.einsum("nk,ko->no", ws.window, params.W_xy, out=ws.y_skip)

@@ -94,8 +94,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         over all parameters is at most this value (the rule of
         ``torch.nn.utils.clip_grad_norm_``). None disables clipping.
     bptt_steps : int or None, default=None
-        Truncated BPTT: gradients flow back at most this many steps from the
-        end of each sequence. None backpropagates through the whole sequence.
+        Truncated BPTT: gradients flow back at most this many steps of the
+        recurrence from the end of each sequence (patches, with
+        ``patch_length > 1``). None backpropagates through the whole sequence.
+    patch_length : int, default=1
+        Input steps read by each step of the recurrence: a sequence of ``T``
+        steps of ``F`` features runs as ``ceil(T / patch_length)`` steps of
+        ``patch_length * F`` values, so long sequences cost fewer steps (and
+        the first layer's input weights act as a strided linear filter over
+        each patch). Patches end at each sequence's last valid step; the first
+        is zero-filled at its start when ``T`` is not a multiple. The linear
+        path (``skip_connection``) still reads the raw window. See the user
+        guide, "Long sequences: patches of steps".
     n_features_per_step : int or None, default=None
         How 2-D input is read: each row is a time-major flattened sequence of
         ``n_columns / n_features_per_step`` steps. None reads the layout from
@@ -275,6 +285,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         epsilon=1e-8,
         clip_grad_norm=5.0,
         bptt_steps=None,
+        patch_length=1,
         n_features_per_step=None,
         warm_start=False,
         verbose=False,
@@ -302,6 +313,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.epsilon = epsilon
         self.clip_grad_norm = clip_grad_norm
         self.bptt_steps = bptt_steps
+        self.patch_length = patch_length
         self.n_features_per_step = n_features_per_step
         self.warm_start = warm_start
         self.verbose = verbose

@@ -20,6 +20,11 @@ read-out is in the units of ``y`` (a regressor's target standardisation is
 folded into it). With the linear path, ``skip`` is a
 ``torch.nn.Linear(n_steps_ * n_features_per_step_, n_outputs_, bias=False)``
 on the batch-first flattened window (``X.flatten(1)``), added to the read-out.
+With ``patch_length=k > 1`` the recurrent module reads patches: its input size
+is ``k * n_features_per_step_`` (``weight_ih_l0`` has that many columns), and
+:func:`to_torch`'s module turns a batch ``(n, T, F)`` into ``(n, ceil(T / k), k * F)``
+itself (zeros in front, the last patch ending at the last step), while
+``skip`` still reads the raw window.
 
 torch is imported only by :func:`to_torch`; :func:`torch_state_dict` needs
 NumPy only.
@@ -149,9 +154,9 @@ def torch_module(layout, dtype, squeeze=False):
     linear = torch.nn.Linear(layout.hidden_size, layout.n_outputs, dtype=dtype)
     skip = None
     if layout.skip_steps:
-        skip = torch.nn.Linear(layout.skip_steps * layout.n_inputs, layout.n_outputs,
-                               bias=False, dtype=dtype)
-    return _torch_model_class()(rnn, linear, squeeze=squeeze, skip=skip)
+        skip = torch.nn.Linear(layout.skip_columns, layout.n_outputs, bias=False, dtype=dtype)
+    return _torch_model_class()(rnn, linear, squeeze=squeeze, skip=skip,
+                                patch_length=layout.patch_length)
 
 
 def _import_torch():
@@ -182,15 +187,28 @@ def _torch_model_class():
         import torch
 
         class TorchModel(torch.nn.Module):
-            """A recurrent module, a linear read-out of its last step (+ a linear path)."""
+            """A recurrent module, a linear read-out of its last step (+ a linear path);
+            with ``patch_length > 1`` the recurrence reads patches of that many steps,
+            aligned to the sequence's end (zeros in front of the first)."""
 
-            def __init__(self, rnn, linear, squeeze=False, skip=None):
+            def __init__(self, rnn, linear, squeeze=False, skip=None, patch_length=1):
                 super().__init__()
                 self.rnn, self.linear, self.squeeze = rnn, linear, squeeze
                 self.skip = skip  # None: no linear path (registered as a submodule otherwise)
+                self.patch_length = patch_length
+
+            def patches(self, X):
+                """``(n, T, F)`` as ``(n, ceil(T / k), k * F)``, the last patch ending at T."""
+                k = self.patch_length
+                if k == 1:
+                    return X
+                n, T, F = X.shape
+                front = -T % k  # zero steps before the first
+                X = torch.nn.functional.pad(X, (0, 0, front, 0))
+                return X.reshape(n, (T + front) // k, k * F)
 
             def forward(self, X):
-                out, _ = self.rnn(X)
+                out, _ = self.rnn(self.patches(X))
                 y = self.linear(out[:, -1])
                 if self.skip is not None:
                     y = y + self.skip(X.flatten(1))

@@ -309,7 +309,7 @@ def test_the_file_is_an_npz_with_json_metadata(tmp_path):
         np.testing.assert_array_equal(npz["W_hy"] * npz["y_scale"], model.output_weights_)
         np.testing.assert_array_equal(npz["loss_curve"], model.loss_curve_)
         assert {"adam_m/W_xh_0", "adam_v/b_y", "rng_keys"} <= set(npz.files)
-    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 3
+    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 4
     assert metadata["skrnn_version"] == skrnn.__version__
     assert metadata["params"] == model.get_params()
     assert metadata["fitted"]["n_iter_"] == model.n_iter_ == 4
@@ -449,8 +449,8 @@ TAMPERING = {
                       "params: The 'activation' parameter"),
     "param_wrong_type": (edit_metadata(_set(["params", "hidden_size"], "5")), "hidden_size"),
     "other_format": (edit_metadata(_set(["format"], "sklearn.MLPRegressor")), "format"),
-    "future_format_version": (edit_metadata(_set(["format_version"], 4)),
-                              "unsupported skrnn model format_version 4"),
+    "future_format_version": (edit_metadata(_set(["format_version"], 5)),
+                              "unsupported skrnn model format_version 5"),
     "format_version_0": (edit_metadata(_set(["format_version"], 0)), "format_version 0"),
     "unknown_cell": (edit_metadata(_set(["params", "cell"], "transformer")),
                      "params: The 'cell' parameter"),
@@ -576,7 +576,46 @@ def test_a_file_of_format_version_1_still_loads_and_trains_on():
     buffer = io.BytesIO()  # and it is saved again in the current format
     save_model(model, buffer)
     with zipfile.ZipFile(buffer) as archive:
-        assert json.loads(archive.read("metadata.json"))["format_version"] == 3
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 4
+
+
+def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
+    """``lstm_format_v3.npz`` was written by skrnn 0.3.0 before patches (format
+    version 3: the default LSTM with its linear path, 4 epochs); the expected
+    predictions, before and after one more partial_fit, were computed by it. It
+    loads with ``patch_length=1`` (whatever the default), predicts and trains on
+    as then, and is saved again as version 4."""
+    expected = np.load(DATA / "lstm_format_v3_expected.npz")
+    with zipfile.ZipFile(DATA / "lstm_format_v3.npz") as archive:
+        metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["format_version"] == 3 and "patch_length" not in metadata["params"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        model = load_model(DATA / "lstm_format_v3.npz")
+    assert model.patch_length == 1 and model._layout.patch_length == 1
+    X, y = expected["X"], expected["y"]
+    np.testing.assert_array_equal(model.predict(X), expected["prediction"])
+    model.partial_fit(X, y)
+    np.testing.assert_allclose(model.predict(X), expected["after_partial_fit"], rtol=1e-12)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        saved = json.loads(archive.read("metadata.json"))
+    assert saved["format_version"] == 4 and saved["fitted"]["network"]["patch_length"] == 1
+
+
+def test_patch_length_is_saved_and_loaded():
+    X, y = data()
+    model = RNNRegressor(patch_length=3, hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    buffer.seek(0)
+    loaded = load_model(buffer)
+    assert loaded.patch_length == 3 and loaded._layout.patch_length == 3
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="format_version 3 has no patch_length"):
+        content = edit_metadata(_set(["format_version"], 3))(members_of(buffer.getvalue()))
+        load_model(io.BytesIO(content))
 
 
 @pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
@@ -659,6 +698,8 @@ def _downgrade_to_version_2(members):
     metadata["format_version"] = 2
     metadata["fitted"].pop("best_epoch_")
     metadata["fitted"].pop("has_skip_alpha")
+    metadata["fitted"]["network"].pop("patch_length")  # added in version 4
+    metadata["params"].pop("patch_length")
     members["metadata.json"] = json.dumps(metadata).encode()
     return build(members)
 

@@ -200,6 +200,7 @@ def _fitted_metadata(model):
             "n_layers": int(layout.n_layers),
             "activation": layout.activation,
             "skip_steps": int(layout.skip_steps),
+            "patch_length": int(layout.patch_length),
         },
         "n_features_in_": int(model.n_features_in_),
         "n_steps_": int(model.n_steps_),

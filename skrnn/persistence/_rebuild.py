@@ -112,8 +112,8 @@ def _layout(network, sizes, members):
     from .._cells import CELLS
     from .._network import Layout
 
-    check_keys(network, {"cell", "hidden_size", "n_layers", "activation", "skip_steps"},
-               "network")
+    check_keys(network, {"cell", "hidden_size", "n_layers", "activation", "skip_steps",
+                         "patch_length"}, "network")
     cell = expect(network, "cell", str, "network")
     activation = expect(network, "activation", str, "network")
     if cell not in CELLS or activation not in CELLS[cell].ACTIVATIONS:
@@ -127,8 +127,9 @@ def _layout(network, sizes, members):
             "invalid skrnn model file: network skip_steps must be 0 or n_steps_, got "
             f"{skip_steps}"
         )
-    layout = Layout(cell, sizes.n_features_per_step, hidden_size, n_layers, sizes.n_outputs,
-                    activation, skip_steps)
+    patch_length = count(network, "patch_length", 1)
+    layout = Layout(cell, sizes.n_features_per_step * patch_length, hidden_size, n_layers,
+                    sizes.n_outputs, activation, skip_steps, patch_length)
     if len(layout.layer_blocks(0)) * n_layers + 2 > len(members):  # before listing them
         raise ValueError("invalid skrnn model file: arrays of some layers are missing")
     return layout

@@ -1,0 +1,63 @@
+"""Patches of steps: each step of the recurrence reads ``patch_length`` input steps.
+
+A sequence of ``L`` steps of ``F`` features becomes ``ceil(L / k)`` patches of
+``k * F`` values (the ``k`` steps of a patch flattened time-major, oldest
+first). Patches are aligned to the sequence's *end*: the last patch holds the
+last ``k`` steps, so a window's most recent steps always form a whole patch,
+and the first patch is zero-filled at its start when ``L`` is not a multiple
+of ``k``. With right-padded (variable-length) batches each sequence is
+patched from its own last valid step, and its patches are right-padded in
+turn (``ceil(lengths / k)`` valid patches), so the padding stays invisible.
+
+The first layer's input weights then act on a whole patch: a strided linear
+"convolution" of width and stride ``k`` in front of the cell, as PatchTST
+does for transformers. The linear path keeps reading the raw window: the last
+``skip_steps`` steps are the tail of the last ``ceil(skip_steps / k)``
+patches (:func:`skrnn._network.raw_window`).
+"""
+
+import numpy as np
+
+
+def n_patches(n_steps, patch_length):
+    """Patches of a sequence of ``n_steps`` steps (``ceil(n_steps / patch_length)``)."""
+    return -(-int(n_steps) // patch_length)
+
+
+def to_patches(X, lengths, patch_length):
+    """Batch-first sequences ``X`` as patches, aligned to each sequence's end.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_steps, n_features)
+        Batch-first; steps after a sequence's end (``lengths``) are ignored.
+    lengths : ndarray of int of shape (n_samples,) or None
+        Valid steps of each sequence; None: all ``n_steps``.
+    patch_length : int
+
+    Returns
+    -------
+    patches : ndarray of shape (n_samples, ceil(n_steps / patch_length), patch_length * n_features)
+        Zeros before a sequence's first step and after its last patch.
+    patch_lengths : ndarray of int or None
+        Valid patches of each sequence (None when ``lengths`` is None).
+    """
+    k = int(patch_length)
+    if k == 1:
+        return X, lengths
+    n_samples, n_steps, n_features = X.shape
+    P = n_patches(n_steps, k)
+    if lengths is None:  # every sequence ends at the last step: one zero block in front
+        out = np.zeros((n_samples, P * k, n_features), dtype=X.dtype)
+        out[:, P * k - n_steps :] = X
+        return out.reshape(n_samples, P, k * n_features), None
+    lengths = np.asarray(lengths)
+    patch_lengths = -(-lengths // k)
+    # step m of patch j of sequence i is raw step lengths[i] - (patch_lengths[i] - j) * k + m
+    steps = (lengths - patch_lengths * k)[:, None, None] + (
+        np.arange(P)[None, :, None] * k + np.arange(k)[None, None, :])
+    valid = (steps >= 0) & (np.arange(P)[None, :, None] < patch_lengths[:, None, None])
+    rows = np.arange(n_samples)[:, None, None]
+    out = X[rows, np.clip(steps, 0, n_steps - 1)]  # (n_samples, P, k, n_features)
+    out[~valid] = 0.0
+    return out.reshape(n_samples, P, k * n_features), patch_lengths

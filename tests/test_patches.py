@@ -1,0 +1,172 @@
+"""patch_length: each step of the recurrence reads patches of input steps."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skrnn import RNNClassifier, RNNRegressor, _network
+from skrnn._losses import squared_error
+from skrnn._patches import n_patches, to_patches
+
+from ._helpers import CELL_IDS, CELLS, RTOL, numerical_gradient, relative_error
+
+
+def reference_patches(X, lengths, k):
+    """Patch by hand, one sequence at a time: the last patch ends at the last valid
+    step, zeros before the first step and after the last patch."""
+    n, T, F = X.shape
+    P = n_patches(T, k)
+    out = np.zeros((n, P, k * F))
+    for i in range(n):
+        L = T if lengths is None else int(lengths[i])
+        Pi = n_patches(L, k)
+        for j in range(Pi):
+            for m in range(k):
+                step = L - (Pi - j) * k + m
+                if step >= 0:
+                    out[i, j, m * F:(m + 1) * F] = X[i, step]
+    return out
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize("padded", [False, True])
+def test_patches_match_the_definition(k, padded):
+    rng = np.random.RandomState(k)
+    X = rng.normal(size=(6, 7, 2))
+    lengths = np.array([7, 1, 2, 3, 5, 6]) if padded else None
+    patches, patch_lengths = to_patches(X, lengths, k)
+    assert patches.shape == (6, n_patches(7, k), 2 * k)
+    expected = reference_patches(X, lengths, k)
+    if k == 1 and padded:  # returned as given: steps after a sequence's end are ignored
+        valid = np.arange(7)[None, :] < lengths[:, None]
+        np.testing.assert_array_equal(patches[valid], expected[valid])
+    else:
+        np.testing.assert_array_equal(patches, expected)
+    if padded:
+        np.testing.assert_array_equal(patch_lengths, -(-lengths // k))
+    # the most recent steps always form a whole patch
+    ends = np.full(6, 7) if lengths is None else lengths
+    last = patches[np.arange(6), (-(-ends // k)) - 1]
+    for i in range(6):
+        if ends[i] >= k:
+            np.testing.assert_array_equal(last[i], X[i, ends[i] - k:ends[i]].ravel())
+
+
+@pytest.mark.parametrize(("cell", "activation"), CELLS, ids=CELL_IDS)
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("bptt_steps", [None, 1])
+def test_gradient_of_a_patched_network_with_its_linear_path(cell, activation, padded,
+                                                             bptt_steps):
+    """Central differences through the patches and the linear path that reads the
+    raw window from them (5 raw steps in patches of 2: the window is the tail of 3
+    patches)."""
+    rng = np.random.RandomState(0)
+    n, T, F, k = 4, 5, 2, 2
+    layout = _network.Layout(cell, F * k, 3, 1, 2, activation, skip_steps=T, patch_length=k)
+    theta = rng.normal(scale=0.6, size=layout.size)
+    X = rng.normal(size=(n, T, F))
+    lengths = np.array([5, 3, 4, 2]) if padded else None
+    patches, patch_lengths = to_patches(X, lengths, k)
+    X_tm = np.ascontiguousarray(patches.transpose(1, 0, 2))
+    y, w = rng.normal(size=(n, 2)), np.ones(n)
+
+    def loss(flat):
+        y_hat, _ = _network.forward(layout.params(flat), X_tm, lengths=patch_lengths)
+        return squared_error(y_hat, y, w, float(w.sum()))[0]
+
+    params = layout.params(theta.copy())
+    y_hat, ws = _network.forward(params, X_tm, lengths=patch_lengths)
+    _, d_y_hat = squared_error(y_hat, y, w, float(w.sum()))
+    analytical = _network.backward(params, ws, d_y_hat, bptt_steps).copy()
+    if bptt_steps is None:
+        assert relative_error(numerical_gradient(loss, theta.copy()), analytical) < RTOL
+    # the linear path's gradient is the raw window's, whatever the truncation
+    window = np.zeros((n, T * F))
+    for i in range(n):
+        L = T if lengths is None else lengths[i]
+        window[i, (T - L) * F:] = X[i, :L].ravel()
+    np.testing.assert_allclose(ws.window, window, rtol=0, atol=0)
+    np.testing.assert_allclose(analytical[-T * F * 2:].reshape(T * F, 2), window.T @ d_y_hat,
+                               rtol=1e-12)
+
+
+def data(n=160, T=10, F=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F))
+    return X, X[:, -1, 0] + 0.5 * X[:, 3, 1] + 0.1 * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_the_estimator_is_the_network_on_patches(k):
+    """Without the linear path, patch_length=k on X is the plain model on X patched
+    by hand (the same draws, the same training, truncated BPTT counting patches)."""
+    X, y = data()
+    patches, _ = to_patches(X, None, k)
+    params = dict(skip_connection=False, random_state=0, max_iter=5, bptt_steps=2)
+    a = RNNRegressor(patch_length=k, **params).fit(X, y)
+    b = RNNRegressor(**params).fit(patches, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(patches))
+    assert a.input_weights_[0].shape == (2 * k, a.input_weights_[0].shape[1])
+
+
+def test_the_linear_path_reads_the_raw_window():
+    X, y = data()
+    plain = RNNRegressor(random_state=0, max_iter=3).fit(X, y)
+    patched = RNNRegressor(patch_length=3, random_state=0, max_iter=3).fit(X, y)
+    assert patched.skip_weights_.shape == (10 * 2, 1)
+    np.testing.assert_array_equal(patched.skip_weights_, plain.skip_weights_)
+    np.testing.assert_array_equal(patched.skip_alpha_, plain.skip_alpha_)
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_padding_stays_invisible(Estimator):
+    """A padded sequence's patches end at its own last step: its prediction is the
+    one of the same sequence given alone, without padding."""
+    X, y = data(seed=1)
+    X[:40, 6:] = np.nan  # 40 sequences of 6 steps
+    target = y if Estimator is RNNRegressor else (y > 0)
+    model = Estimator(patch_length=4, random_state=0, max_iter=3).fit(X, target)
+    method = model.predict if Estimator is RNNRegressor else model.predict_proba
+    np.testing.assert_allclose(method(X[:40]), method(X[:40, :6]), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(method(X[40:]), method(X[40:]), rtol=0)
+
+
+@pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_torch_export_patches_the_same_way(cell, Estimator):
+    torch = pytest.importorskip("torch")
+    from skrnn.export import to_torch, torch_state_dict
+
+    X, y = data(T=11)  # 11 steps in patches of 3: one zero step in front
+    target = y if Estimator is RNNRegressor else (y > 0)
+    model = Estimator(cell=cell, patch_length=3, random_state=0, max_iter=3).fit(X, target)
+    state = torch_state_dict(model)
+    assert state["rnn.weight_ih_l0"].shape[1] == 3 * 2
+    module = to_torch(model).double()
+    with torch.no_grad():
+        out = module(torch.from_numpy(X)).numpy()
+    expected = model.predict(X) if Estimator is RNNRegressor else model.decision_function(X)
+    np.testing.assert_allclose(out.reshape(expected.shape), expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "3", None])
+def test_bad_patch_lengths_are_named(value):
+    X, y = data(n=20)
+    with pytest.raises((ValueError, TypeError), match="patch_length"):
+        RNNRegressor(patch_length=value).fit(X, y)
+
+
+def test_a_warm_start_cannot_change_the_patches():
+    X, y = data(n=40)
+    model = RNNRegressor(patch_length=2, max_iter=2, random_state=0).fit(X, y)
+    model.set_params(patch_length=3, warm_start=True)
+    with pytest.raises(ValueError, match="patch_length=3 \\(fitted with 2\\)"):
+        model.fit(X, y)
+    clone(model).fit(X, y)  # a new network may have other patches
+
+
+def test_predict_takes_sequences_of_other_lengths():
+    X, y = data()
+    model = RNNRegressor(patch_length=3, random_state=0, max_iter=2).fit(X, y)
+    for T in (1, 2, 7, 13):
+        assert model.predict(np.random.RandomState(T).normal(size=(5, T, 2))).shape == (5,)
