@@ -81,6 +81,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "patch_length": [Interval(Integral, 1, None, closed="left")],
+        "readout": [StrOptions({"last", "mean", "max"})],
         "n_features_per_step": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -208,6 +209,13 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         if not first_pass:
             self._check_same_network()
         X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
+        if first_pass and self.patch_length > self.n_steps_:
+            raise ValueError(
+                f"{type(self).__name__}: patch_length={self.patch_length} is longer than "
+                f"the {self.n_steps_} steps of the training sequences: the first layer "
+                "would have input weights that never see data. Use a patch_length of at "
+                f"most {self.n_steps_}."
+            )
         dtype = X.dtype if first_pass else self._theta.dtype
         # the network's steps: patches of patch_length input steps (skrnn._patches)
         X, lengths = _patches.to_patches(X.astype(dtype, copy=False), lengths,
@@ -310,12 +318,12 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         """A warm start or partial_fit must not change the shape of the network."""
         fitted = self._layout
         now = (self.cell, self.hidden_size, self.n_layers, self.activation,
-               self._skip_connection(), self.patch_length)
+               self._skip_connection(), self.patch_length, self.readout)
         then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation,
-                bool(fitted.skip_steps), fitted.patch_length)
+                bool(fitted.skip_steps), fitted.patch_length, fitted.readout)
         if now != then:
             names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection",
-                     "patch_length")
+                     "patch_length", "readout")
             changed = ", ".join(
                 f"{name}={b!r} (fitted with {a!r})"
                 for name, a, b in zip(names, then, now) if a != b
@@ -328,10 +336,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
 
     def _initialize(self, dtype, rng):
         self._rng = rng
+        patch_length = int(self.patch_length)  # a NumPy integer from a grid: a Python int
         self._layout = _network.Layout(
-            self.cell, self.n_features_per_step_ * self.patch_length, self.hidden_size,
+            self.cell, self.n_features_per_step_ * patch_length, self.hidden_size,
             self.n_layers, self.n_outputs_, self.activation,
-            self.n_steps_ if self._skip_connection() else 0, self.patch_length,
+            self.n_steps_ if self._skip_connection() else 0, patch_length, self.readout,
         )
         self._theta = np.zeros(self._layout.size, dtype=dtype)
         self._params = self._layout.params(self._theta)
@@ -484,6 +493,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 )
             )
         super().__setstate__(state)
+        # pickled before patches and pooled read-outs: one step per step, the last state
+        self.__dict__.setdefault("patch_length", 1)
+        self.__dict__.setdefault("readout", "last")
         if "_theta" in self.__dict__:
             # fitted before 0.3.0: no best epoch, no ridge penalty (its linear path
             # trains on as it was trained, penalised by alpha)

@@ -119,6 +119,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         is zero-filled at its start when ``T`` is not a multiple. The linear
         path (``skip_connection``) still reads the raw window. See the user
         guide, "Long sequences: patches of steps".
+    readout : {"last", "mean", "max"}, default="last"
+        What the output layer reads of the top layer's states: the state after
+        each sequence's last (valid) step, or their mean or per-unit maximum
+        over the sequence's valid steps (global pooling, as convolutional
+        classifiers of long series use).
     n_features_per_step : int or None, default=None
         How 2-D input is read: each row is a time-major flattened sequence of
         ``n_columns / n_features_per_step`` steps. None reads the layout from
@@ -234,6 +239,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         clip_grad_norm=5.0,
         bptt_steps=None,
         patch_length=1,
+        readout="last",
         n_features_per_step=None,
         warm_start=False,
         verbose=False,
@@ -262,6 +268,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self.clip_grad_norm = clip_grad_norm
         self.bptt_steps = bptt_steps
         self.patch_length = patch_length
+        self.readout = readout
         self.n_features_per_step = n_features_per_step
         self.warm_start = warm_start
         self.verbose = verbose

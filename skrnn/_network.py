@@ -62,6 +62,10 @@ class Layout:
     patch_length : int, default=1
         Input steps per step of the recurrence (:mod:`skrnn._patches`): the
         network's input is patches of ``patch_length`` steps.
+    readout : {"last", "mean", "max"}, default="last"
+        What ``W_hy`` reads of the top layer: its state after each sequence's
+        last step, or the mean or the (per unit) maximum of its states over
+        the sequence's valid steps.
 
     Each layer ``l`` holds, in this order, ``W_xh`` of shape
     ``(n_in_l, G * hidden_size)``, ``b_h`` of shape ``(G * hidden_size,)``,
@@ -72,24 +76,28 @@ class Layout:
     """
 
     def __init__(self, cell, n_inputs, hidden_size, n_layers, n_outputs, activation="tanh",
-                 skip_steps=0, patch_length=1):
+                 skip_steps=0, patch_length=1, readout="last"):
         self.cell_name = cell
         self.cell = get_cell(cell)
-        self.n_inputs, self.hidden_size = n_inputs, hidden_size
+        self.n_inputs, self.hidden_size = int(n_inputs), hidden_size
         self.n_layers, self.n_outputs = n_layers, n_outputs
         self.activation = activation
-        self.skip_steps, self.patch_length = skip_steps, patch_length
-        if n_inputs % patch_length:
+        self.skip_steps, self.patch_length = int(skip_steps), int(patch_length)
+        if readout not in ("last", "mean", "max"):
+            raise ValueError(f"readout must be 'last', 'mean' or 'max', got {readout!r}")
+        self.readout = readout
+        if self.n_inputs % self.patch_length:
             raise ValueError(f"n_inputs={n_inputs} is not patch_length={patch_length} "
                              "steps of whole features")
-        self.n_features = n_inputs // patch_length  # of one input step
+        self.n_features = self.n_inputs // self.patch_length  # of one input step
         self.skip_columns = skip_steps * self.n_features  # the linear path's window
         self.width = self.cell.N_GATES * hidden_size  # columns of W_xh and W_hh
         self.order = self.cell.ORDER  # of the arrays of a batch (skrnn._order)
 
     def __reduce__(self):  # pickled by its arguments (a module does not pickle)
         return Layout, (self.cell_name, self.n_inputs, self.hidden_size, self.n_layers,
-                        self.n_outputs, self.activation, self.skip_steps, self.patch_length)
+                        self.n_outputs, self.activation, self.skip_steps, self.patch_length,
+                        self.readout)
 
     def layer_blocks(self, layer):
         """``(name, shape, penalised)`` of one layer's blocks, in storage order."""
@@ -329,7 +337,8 @@ class Workspace:
             for k, g in enumerate(self.grads.layers)
         ]
         self.lengths = self.last = None  # of the last forward pass
-        self.d_top = None  # gradient into the top layer's states, for padded batches
+        self.d_top = None  # gradient into the top layer's states, padded or pooled
+        self.argmax = None  # readout="max": the step of each unit's maximum
 
     @classmethod
     def for_input(cls, params, X):
@@ -440,7 +449,7 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
         cell.forward(p, layer_ws, None if h0 is None else h0[layer], activation)
         layer_input = layer_ws.H[1:]
     # the read-out: the last state, or each sequence's state after its last step
-    ws.last = order.last_states(ws.layers[-1].H, lengths)  # (n_samples, hidden)
+    ws.last = _read_out_states(params.layout, ws, lengths)  # (n_samples, hidden)
     np.dot(ws.last, params.W_hy, out=ws.y_hat)
     ws.y_hat += params.b_y
     if params.W_xy is not None:  # the linear path from the whole window
@@ -450,6 +459,57 @@ def forward(params, X=None, h0=None, workspace=None, lengths=None):
         # in the batch (BLAS kernels round the rows of a block and of its tail apart)
         ws.y_hat += np.einsum("nk,ko->no", ws.window, params.W_xy, out=ws.y_skip)
     return ws.y_hat, ws
+
+
+def _read_out_states(layout, ws, lengths):
+    """``(n_samples, hidden)``: what the read-out sees of the top layer's states, the
+    last (each sequence's state after its last step), or their mean or maximum over
+    each sequence's valid steps (``layout.readout``)."""
+    order, H = layout.order, ws.layers[-1].H
+    if layout.readout == "last":
+        return order.last_states(H, lengths)
+    states = order.to_batch_first(H[1:])  # (n_samples, n_steps, hidden), a view
+    if lengths is None:
+        valid = None
+    else:
+        valid = np.arange(states.shape[1])[None, :] < lengths[:, None]
+    if layout.readout == "mean":
+        if valid is None:
+            return states.mean(axis=1)
+        return np.einsum("nth,nt->nh", states, valid.astype(states.dtype)) / lengths[:, None]
+    masked = states if valid is None else np.where(valid[..., None], states, -np.inf)
+    ws.argmax = masked.argmax(axis=1)  # (n_samples, hidden): where each maximum is
+    return np.take_along_axis(states, ws.argmax[:, None, :], axis=1)[:, 0]
+
+
+def _into_top_states(params, ws, d_y_hat):
+    """The gradient into the top layer's states: into the last state (a step's array),
+    or, padded or pooled, into every step (the steps' array, zeros where a state was
+    not read)."""
+    layout, lengths = params.layout, ws.lengths
+    order = layout.order
+    d_read = order.into_states(params.W_hy, d_y_hat, out=ws.dh)  # into the read-out states
+    if lengths is None and layout.readout == "last":
+        return d_read
+    n_steps, n_samples = ws.shape
+    if ws.d_top is None:  # made once per workspace, for padded or pooled batches only
+        ws.d_top = np.empty(order.step_shape(n_steps, n_samples, layout.hidden_size),
+                            dtype=ws.dh.dtype)
+    d_top = ws.d_top
+    d_top[...] = 0.0
+    if layout.readout == "last":  # into each sequence's state after its last step
+        order.place_last(d_top, lengths, d_read)
+        return d_top
+    d_pool = np.dot(d_y_hat, params.W_hy.T)  # (n_samples, hidden)
+    top = order.to_batch_first(d_top)  # (n_samples, n_steps, hidden), a view
+    if layout.readout == "max":
+        np.put_along_axis(top, ws.argmax[:, None, :], d_pool[:, None, :], axis=1)
+    elif lengths is None:
+        top[...] = d_pool[:, None, :] / n_steps
+    else:
+        valid = np.arange(n_steps)[None, :] < lengths[:, None]
+        top[...] = (d_pool / lengths[:, None])[:, None, :] * valid[..., None]
+    return d_top
 
 
 def backward(params, ws, d_y_hat, bptt_steps=None):
@@ -493,15 +553,9 @@ def backward(params, ws, d_y_hat, bptt_steps=None):
     np.dot(ws.ones[:n_samples], d_y_hat, out=g.b_y)
     if g.W_xy is not None:
         np.dot(ws.window.T, d_y_hat, out=g.W_xy)
-    d_out = order.into_states(params.W_hy, d_y_hat, out=ws.dh)  # into the read-out states
-    if lengths is not None:  # into each sequence's state after its last step
-        if ws.d_top is None:  # made once per workspace, for padded batches only
-            ws.d_top = np.empty(order.step_shape(n_steps, n_samples, layout.hidden_size),
-                                dtype=ws.dh.dtype)
-        d_top = ws.d_top
-        d_top[...] = 0.0
-        order.place_last(d_top, lengths, d_out)
-        d_out = d_top[first:]
+    d_out = _into_top_states(params, ws, d_y_hat)
+    if d_out is ws.d_top:  # into every step: those the truncation keeps
+        d_out = d_out[first:]
     for layer in reversed(range(layout.n_layers)):
         p, grads = params.layers[layer], g.layers[layer]
         dZ = layout.cell.backward(p, ws.layers[layer], d_out, first, grads, layout.activation,

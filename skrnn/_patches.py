@@ -53,11 +53,15 @@ def to_patches(X, lengths, patch_length):
         return out.reshape(n_samples, P, k * n_features), None
     lengths = np.asarray(lengths)
     patch_lengths = -(-lengths // k)
-    # step m of patch j of sequence i is raw step lengths[i] - (patch_lengths[i] - j) * k + m
-    steps = (lengths - patch_lengths * k)[:, None, None] + (
-        np.arange(P)[None, :, None] * k + np.arange(k)[None, None, :])
-    valid = (steps >= 0) & (np.arange(P)[None, :, None] < patch_lengths[:, None, None])
-    rows = np.arange(n_samples)[:, None, None]
-    out = X[rows, np.clip(steps, 0, n_steps - 1)]  # (n_samples, P, k, n_features)
-    out[~valid] = 0.0
-    return out.reshape(n_samples, P, k * n_features), patch_lengths
+    # sequence i, shifted right by the zeros in front of its first patch (fewer than
+    # k), fills the front of a buffer of P * k steps: one copy per shift, no index
+    # arrays of the output's size
+    buffer = np.zeros((n_samples, P * k, n_features), dtype=X.dtype)
+    front = patch_lengths * k - lengths
+    for shift in np.unique(front):
+        rows = np.flatnonzero(front == shift)
+        m = min(n_steps, P * k - shift)  # steps past a sequence's end land after its
+        buffer[rows, shift : shift + m] = X[rows, :m]  # last patch, zeroed below
+    patches = buffer.reshape(n_samples, P, k * n_features)
+    patches[np.arange(P)[None, :] >= patch_lengths[:, None]] = 0.0  # after the last patch
+    return patches, patch_lengths

@@ -106,6 +106,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         is zero-filled at its start when ``T`` is not a multiple. The linear
         path (``skip_connection``) still reads the raw window. See the user
         guide, "Long sequences: patches of steps".
+    readout : {"last", "mean", "max"}, default="last"
+        What the output layer reads of the top layer's states: the state after
+        each sequence's last (valid) step, or their mean or per-unit maximum
+        over the sequence's valid steps (global pooling, as convolutional
+        classifiers of long series use).
     n_features_per_step : int or None, default=None
         How 2-D input is read: each row is a time-major flattened sequence of
         ``n_columns / n_features_per_step`` steps. None reads the layout from
@@ -142,8 +147,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     input_weights_ : list of ndarray, layer ``l`` of shape (n_in_l, G * hidden_size)
         ``W_xh`` of each layer, the gate blocks side by side in PyTorch's
         order (G = 1 for Elman; 3, ``[r | z | n]``, for GRU; 4,
-        ``[i | f | g | o]``, for LSTM); ``n_in_0 = n_features_per_step_`` and
-        ``n_in_l = hidden_size`` above.
+        ``[i | f | g | o]``, for LSTM); ``n_in_0 = patch_length *
+        n_features_per_step_`` (the values of a patch of steps; ``n_features_per_step_``
+        without patches) and ``n_in_l = hidden_size`` above.
     recurrent_weights_ : list of ndarray of shape (hidden_size, G * hidden_size)
         ``W_hh`` of each layer, gate blocks as in ``input_weights_``.
     hidden_biases_ : list of ndarray of shape (G * hidden_size,)
@@ -286,6 +292,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         clip_grad_norm=5.0,
         bptt_steps=None,
         patch_length=1,
+        readout="last",
         n_features_per_step=None,
         warm_start=False,
         verbose=False,
@@ -314,6 +321,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.clip_grad_norm = clip_grad_norm
         self.bptt_steps = bptt_steps
         self.patch_length = patch_length
+        self.readout = readout
         self.n_features_per_step = n_features_per_step
         self.warm_start = warm_start
         self.verbose = verbose

@@ -24,7 +24,9 @@ With ``patch_length=k > 1`` the recurrent module reads patches: its input size
 is ``k * n_features_per_step_`` (``weight_ih_l0`` has that many columns), and
 :func:`to_torch`'s module turns a batch ``(n, T, F)`` into ``(n, ceil(T / k), k * F)``
 itself (zeros in front, the last patch ending at the last step), while
-``skip`` still reads the raw window.
+``skip`` still reads the raw window. With ``readout="mean"`` or ``"max"`` the
+``linear`` read-out takes the mean or the maximum of the recurrent module's
+outputs over the steps instead of the last one.
 
 torch is imported only by :func:`to_torch`; :func:`torch_state_dict` needs
 NumPy only.
@@ -156,7 +158,7 @@ def torch_module(layout, dtype, squeeze=False):
     if layout.skip_steps:
         skip = torch.nn.Linear(layout.skip_columns, layout.n_outputs, bias=False, dtype=dtype)
     return _torch_model_class()(rnn, linear, squeeze=squeeze, skip=skip,
-                                patch_length=layout.patch_length)
+                                patch_length=layout.patch_length, readout=layout.readout)
 
 
 def _import_torch():
@@ -187,15 +189,17 @@ def _torch_model_class():
         import torch
 
         class TorchModel(torch.nn.Module):
-            """A recurrent module, a linear read-out of its last step (+ a linear path);
-            with ``patch_length > 1`` the recurrence reads patches of that many steps,
+            """A recurrent module, a linear read-out of its last step (or of the mean or
+            maximum of its steps, ``readout``) (+ a linear path); with
+            ``patch_length > 1`` the recurrence reads patches of that many steps,
             aligned to the sequence's end (zeros in front of the first)."""
 
-            def __init__(self, rnn, linear, squeeze=False, skip=None, patch_length=1):
+            def __init__(self, rnn, linear, squeeze=False, skip=None, patch_length=1,
+                         readout="last"):
                 super().__init__()
                 self.rnn, self.linear, self.squeeze = rnn, linear, squeeze
                 self.skip = skip  # None: no linear path (registered as a submodule otherwise)
-                self.patch_length = patch_length
+                self.patch_length, self.readout = patch_length, readout
 
             def patches(self, X):
                 """``(n, T, F)`` as ``(n, ceil(T / k), k * F)``, the last patch ending at T."""
@@ -209,7 +213,13 @@ def _torch_model_class():
 
             def forward(self, X):
                 out, _ = self.rnn(self.patches(X))
-                y = self.linear(out[:, -1])
+                if self.readout == "mean":
+                    read = out.mean(dim=1)
+                elif self.readout == "max":
+                    read = out.max(dim=1).values
+                else:
+                    read = out[:, -1]
+                y = self.linear(read)
                 if self.skip is not None:
                     y = y + self.skip(X.flatten(1))
                 return y.squeeze(-1) if self.squeeze else y

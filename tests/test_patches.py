@@ -118,28 +118,34 @@ def test_the_linear_path_reads_the_raw_window():
     np.testing.assert_array_equal(patched.skip_alpha_, plain.skip_alpha_)
 
 
+@pytest.mark.parametrize("readout", ["last", "mean", "max"])
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
-def test_padding_stays_invisible(Estimator):
-    """A padded sequence's patches end at its own last step: its prediction is the
-    one of the same sequence given alone, without padding."""
+def test_padding_stays_invisible(Estimator, readout):
+    """A padded sequence's patches end at its own last step, and the pooled read-outs
+    pool its valid patches only: its prediction is the one of the same sequence given
+    alone, without padding."""
     X, y = data(seed=1)
     X[:40, 6:] = np.nan  # 40 sequences of 6 steps
     target = y if Estimator is RNNRegressor else (y > 0)
-    model = Estimator(patch_length=4, random_state=0, max_iter=3).fit(X, target)
+    model = Estimator(patch_length=4, readout=readout, random_state=0, max_iter=3).fit(
+        X, target)
     method = model.predict if Estimator is RNNRegressor else model.predict_proba
     np.testing.assert_allclose(method(X[:40]), method(X[:40, :6]), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(method(X[40:]), method(X[40:]), rtol=0)
+    # and the full-length sequences are not changed by padded ones in their batch
+    np.testing.assert_allclose(method(X)[40:], method(X[40:]), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("cell", ["elman", "gru", "lstm"])
+@pytest.mark.parametrize("readout", ["last", "mean", "max"])
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
-def test_torch_export_patches_the_same_way(cell, Estimator):
+def test_torch_export_patches_the_same_way(cell, readout, Estimator):
     torch = pytest.importorskip("torch")
     from skrnn.export import to_torch, torch_state_dict
 
     X, y = data(T=11)  # 11 steps in patches of 3: one zero step in front
     target = y if Estimator is RNNRegressor else (y > 0)
-    model = Estimator(cell=cell, patch_length=3, random_state=0, max_iter=3).fit(X, target)
+    model = Estimator(cell=cell, patch_length=3, readout=readout, random_state=0,
+                      max_iter=3).fit(X, target)
     state = torch_state_dict(model)
     assert state["rnn.weight_ih_l0"].shape[1] == 3 * 2
     module = to_torch(model).double()
@@ -156,11 +162,21 @@ def test_bad_patch_lengths_are_named(value):
         RNNRegressor(patch_length=value).fit(X, y)
 
 
-def test_a_warm_start_cannot_change_the_patches():
+@pytest.mark.parametrize("value", ["average", "Mean", None, 1])
+def test_bad_readouts_are_named(value):
+    X, y = data(n=20)
+    with pytest.raises((ValueError, TypeError), match="readout"):
+        RNNClassifier(readout=value).fit(X, y > 0)
+
+
+def test_a_warm_start_cannot_change_the_patches_or_the_read_out():
     X, y = data(n=40)
     model = RNNRegressor(patch_length=2, max_iter=2, random_state=0).fit(X, y)
     model.set_params(patch_length=3, warm_start=True)
     with pytest.raises(ValueError, match="patch_length=3 \\(fitted with 2\\)"):
+        model.fit(X, y)
+    model.set_params(patch_length=2, readout="mean")
+    with pytest.raises(ValueError, match="readout='mean' \\(fitted with 'last'\\)"):
         model.fit(X, y)
     clone(model).fit(X, y)  # a new network may have other patches
 
@@ -170,3 +186,84 @@ def test_predict_takes_sequences_of_other_lengths():
     model = RNNRegressor(patch_length=3, random_state=0, max_iter=2).fit(X, y)
     for T in (1, 2, 7, 13):
         assert model.predict(np.random.RandomState(T).normal(size=(5, T, 2))).shape == (5,)
+
+
+@pytest.mark.parametrize(("cell", "activation"), CELLS, ids=CELL_IDS)
+@pytest.mark.parametrize("readout", ["mean", "max"])
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_gradient_of_a_pooled_read_out(cell, activation, readout, padded, n_layers):
+    """Central differences of the loss when W_hy reads the mean or the maximum of the
+    top layer's states over each sequence's valid steps (patches of 2 steps)."""
+    rng = np.random.RandomState(1)
+    n, T, F, k = 4, 7, 2, 2
+    layout = _network.Layout(cell, F * k, 3, n_layers, 2, activation, skip_steps=T,
+                             patch_length=k, readout=readout)
+    theta = rng.normal(scale=0.6, size=layout.size)
+    X = rng.normal(size=(n, T, F))
+    lengths = np.array([7, 3, 4, 1]) if padded else None
+    patches, patch_lengths = to_patches(X, lengths, k)
+    X_tm = np.ascontiguousarray(patches.transpose(1, 0, 2))
+    y, w = rng.normal(size=(n, 2)), rng.uniform(0.5, 2.0, size=n)
+
+    def loss(flat):
+        y_hat, _ = _network.forward(layout.params(flat), X_tm, lengths=patch_lengths)
+        return squared_error(y_hat, y, w, float(w.sum()))[0]
+
+    params = layout.params(theta.copy())
+    y_hat, ws = _network.forward(params, X_tm, lengths=patch_lengths)
+    _, d_y_hat = squared_error(y_hat, y, w, float(w.sum()))
+    analytical = _network.backward(params, ws, d_y_hat).copy()
+    assert relative_error(numerical_gradient(loss, theta.copy()), analytical) < RTOL
+    # what the read-out sees: the pooled states over the valid patches only
+    top = ws.layers[-1].H[1:]
+    states = layout.order.to_batch_first(top)
+    for i in range(n):
+        valid = states[i, : (len(X_tm) if patch_lengths is None else patch_lengths[i])]
+        pooled = valid.mean(axis=0) if readout == "mean" else valid.max(axis=0)
+        np.testing.assert_allclose(ws.last[i], pooled, rtol=1e-12)
+
+
+def test_export_in_float32():
+    torch = pytest.importorskip("torch")
+    from skrnn.export import to_torch
+
+    X, y = data(T=11)
+    model = RNNRegressor(patch_length=3, readout="mean", random_state=0, max_iter=3).fit(
+        X.astype(np.float32), y)
+    with torch.no_grad():
+        out = to_torch(model)(torch.from_numpy(X.astype(np.float32))).numpy()
+    np.testing.assert_allclose(out, model.predict(X.astype(np.float32)), rtol=1e-5, atol=1e-5)
+
+
+def test_a_patch_longer_than_the_sequences_is_refused():
+    X, y = data(n=30, T=6)
+    with pytest.raises(ValueError, match="patch_length=7 is longer than the 6 steps"):
+        RNNRegressor(patch_length=7).fit(X, y)
+    RNNRegressor(patch_length=6, max_iter=1).fit(X, y)  # one patch: the whole window
+
+
+def test_numpy_integers_from_a_grid():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data(n=60)
+    search = GridSearchCV(RNNRegressor(max_iter=2, random_state=0),
+                          {"patch_length": np.arange(2, 4)}, cv=2).fit(X, y)
+    assert search.best_estimator_.predict(X).shape == (60,)
+
+
+def test_a_model_pickled_before_patches_gets_their_defaults():
+    """A pickle of 0.3.0 has no patch_length or readout attributes (simulated by
+    deleting them): it loads with 1 and "last" and trains on."""
+    import pickle
+
+    X, y = data(n=60)
+    model = RNNRegressor(max_iter=2, random_state=0).fit(X, y)
+    state = dict(model.__getstate__())
+    del state["patch_length"], state["readout"]
+    old = RNNRegressor.__new__(RNNRegressor)
+    old.__setstate__(state)
+    assert old.get_params()["patch_length"] == 1 and old.readout == "last"
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    old.partial_fit(X, y)
+    assert pickle.loads(pickle.dumps(old)).n_iter_ == model.n_iter_ + 1

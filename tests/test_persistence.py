@@ -593,6 +593,7 @@ def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
         warnings.simplefilter("ignore", InconsistentVersionWarning)
         model = load_model(DATA / "lstm_format_v3.npz")
     assert model.patch_length == 1 and model._layout.patch_length == 1
+    assert model.readout == "last" and model._layout.readout == "last"
     X, y = expected["X"], expected["y"]
     np.testing.assert_array_equal(model.predict(X), expected["prediction"])
     model.partial_fit(X, y)
@@ -604,16 +605,18 @@ def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
     assert saved["format_version"] == 4 and saved["fitted"]["network"]["patch_length"] == 1
 
 
-def test_patch_length_is_saved_and_loaded():
+def test_patch_length_and_readout_are_saved_and_loaded():
     X, y = data()
-    model = RNNRegressor(patch_length=3, hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    model = RNNRegressor(patch_length=3, readout="max", hidden_size=4, max_iter=3,
+                         random_state=0).fit(X, y)
     buffer = io.BytesIO()
     save_model(model, buffer)
     buffer.seek(0)
     loaded = load_model(buffer)
     assert loaded.patch_length == 3 and loaded._layout.patch_length == 3
+    assert loaded.readout == "max" and loaded._layout.readout == "max"
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    with pytest.raises(ValueError, match="format_version 3 has no patch_length"):
+    with pytest.raises(ValueError, match="format_version 3 has no patch_length and no readout"):
         content = edit_metadata(_set(["format_version"], 3))(members_of(buffer.getvalue()))
         load_model(io.BytesIO(content))
 
@@ -698,8 +701,9 @@ def _downgrade_to_version_2(members):
     metadata["format_version"] = 2
     metadata["fitted"].pop("best_epoch_")
     metadata["fitted"].pop("has_skip_alpha")
-    metadata["fitted"]["network"].pop("patch_length")  # added in version 4
-    metadata["params"].pop("patch_length")
+    for key in ("patch_length", "readout"):  # added in version 4
+        metadata["fitted"]["network"].pop(key)
+        metadata["params"].pop(key)
     members["metadata.json"] = json.dumps(metadata).encode()
     return build(members)
 

@@ -39,6 +39,8 @@ later; a file without it has no linear path. Version 3 added ``skip_alpha``
 (the ridge penalty the linear path started with, float64, one per output;
 older files load with ``skip_alpha_ = None``: their path stays penalised by
 ``alpha``, as it was trained) and ``best_epoch_`` (older files: None).
+Version 4 added ``patch_length`` and ``readout`` (parameters, and in the fitted
+network); older files load with 1 and "last".
 
 :func:`load_model` is meant to be safe on untrusted files: it never unpickles
 (arrays are read with ``allow_pickle=False`` semantics, only float or uint32
@@ -201,6 +203,7 @@ def _fitted_metadata(model):
             "activation": layout.activation,
             "skip_steps": int(layout.skip_steps),
             "patch_length": int(layout.patch_length),
+            "readout": layout.readout,
         },
         "n_features_in_": int(model.n_features_in_),
         "n_steps_": int(model.n_steps_),

@@ -7,8 +7,9 @@
 - Version 3 added ``best_epoch_`` (older files: None) and the ``skip_alpha``
   array (older files: ``skip_alpha_ = None``; their path stays penalised by
   ``alpha``, as it was trained).
-- Version 4 added ``patch_length`` (a parameter, and in ``network``); older
-  files: 1, one input step per step of the recurrence.
+- Version 4 added ``patch_length`` and ``readout`` (parameters, and in
+  ``network``); older files: 1, one input step per step of the recurrence, and
+  "last", the read-out of the last state.
 """
 
 from ._format import check_keys
@@ -30,8 +31,12 @@ def upgrade_params(params, format_version, format_name):
         if "cell" in params:
             raise ValueError("invalid skrnn model file: format_version 1 has no cell")
         params = dict(params, cell="elman")  # version 1 knew the Elman cell only
-    if format_version < 4 and isinstance(params, dict) and "patch_length" not in params:
-        params = dict(params, patch_length=1)  # before patches: one step per step
+    if format_version < 4 and isinstance(params, dict):
+        if "patch_length" in params or "readout" in params:
+            raise ValueError(f"invalid skrnn model file: format_version {format_version} "
+                             "has no patch_length and no readout")
+        # before patches and pooling: one step per step, the last state read
+        params = dict(params, patch_length=1, readout="last")
     if (format_name == "skrnn.RNNRegressor" and isinstance(params, dict)
             and "skip_connection" not in params):
         # written before the parameter existed: the model had no linear path
@@ -56,8 +61,8 @@ def upgrade_fitted(fitted, format_version, head_keys, model):
     if isinstance(network, dict) and "skip_steps" not in network:
         fitted["network"] = network = dict(network, skip_steps=0)  # no linear path then
     if format_version < 4 and isinstance(network, dict):
-        if "patch_length" in network:
-            raise ValueError(
-                f"invalid skrnn model file: format_version {format_version} has no patch_length")
-        fitted["network"] = dict(network, patch_length=1)
+        if "patch_length" in network or "readout" in network:
+            raise ValueError(f"invalid skrnn model file: format_version {format_version} "
+                             "has no patch_length and no readout")
+        fitted["network"] = dict(network, patch_length=1, readout="last")
     return fitted

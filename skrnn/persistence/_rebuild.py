@@ -113,7 +113,7 @@ def _layout(network, sizes, members):
     from .._network import Layout
 
     check_keys(network, {"cell", "hidden_size", "n_layers", "activation", "skip_steps",
-                         "patch_length"}, "network")
+                         "patch_length", "readout"}, "network")
     cell = expect(network, "cell", str, "network")
     activation = expect(network, "activation", str, "network")
     if cell not in CELLS or activation not in CELLS[cell].ACTIVATIONS:
@@ -128,8 +128,11 @@ def _layout(network, sizes, members):
             f"{skip_steps}"
         )
     patch_length = count(network, "patch_length", 1)
+    readout = expect(network, "readout", str, "network")
+    if readout not in ("last", "mean", "max"):
+        raise ValueError(f"invalid skrnn model file: network readout {readout!r}")
     layout = Layout(cell, sizes.n_features_per_step * patch_length, hidden_size, n_layers,
-                    sizes.n_outputs, activation, skip_steps, patch_length)
+                    sizes.n_outputs, activation, skip_steps, patch_length, readout)
     if len(layout.layer_blocks(0)) * n_layers + 2 > len(members):  # before listing them
         raise ValueError("invalid skrnn model file: arrays of some layers are missing")
     return layout

@@ -1,0 +1,188 @@
+"""Choose ``patch_length="auto"``'s rule and the default ``readout``, on training sets only.
+
+    python benchmarks/select_patch_rule.py [--n-jobs 2]
+
+Development problems (issue 27): ItalyPowerDemand (24 steps), GunPoint (150),
+BasicMotions (100 steps, 6 channels), JapaneseVowels (7-29 steps, 12 channels,
+NaN-padded): their *training* sets only, each split by
+``StratifiedKFold(5, shuffle=True, random_state=0)``; every candidate is fitted
+on four folds (channels scaled on those folds) and scored by accuracy on the
+fifth, seeds 0 and 1: 10 fits per candidate and problem. The test sets are never
+loaded. ``RNNClassifier`` at its defaults but for ``patch_length`` and
+``readout`` (the defaults of the commit this runs at, recorded in the results).
+
+Rules for ``patch_length`` (``T``: the training sequences' number of steps):
+sequences of at most ``SHORT = 32`` steps keep ``patch_length=1`` in every rule
+(the tutorial's 7-step windows, the forecasting windows of the benchmarks, and
+ItalyPowerDemand and JapaneseVowels); longer ones get
+``ceil(T / S)``, so that the recurrence runs about ``S`` steps, for
+``S`` in {10, 20, 30, 50}; ``S = inf`` is today's ``patch_length=1`` everywhere.
+Read-outs: ``"last"``, ``"mean"``, ``"max"``. 15 candidates (5 rules x 3).
+
+Selection rule, written down before the run:
+
+1. A candidate's score is its mean accuracy over the 4 problems x 5 folds x 2
+   seeds. It *passes* if its paired difference to today's defaults
+   (``S = inf``, ``"last"``) over those 40 fits has a mean above two standard
+   errors.
+2. Among passing candidates, the highest score; those within 0.005 of it tie,
+   and among ties the one with the lowest median fit time. If none passes,
+   today's defaults stay (``patch_length`` keeps 1 and "auto" is not adopted).
+
+Results: ``benchmarks/results/patch_rule.json``.
+"""
+
+import argparse
+import math
+import time
+import warnings
+
+import numpy as np
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+
+from _common import machine_info, write_results
+from skrnn import RNNClassifier, StepTransformer, pad_sequences
+
+DATASETS = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels")
+VARIABLE_LENGTH = {"JapaneseVowels"}
+SEEDS = (0, 1)
+SHORT = 32
+TARGET_STEPS = (10, 20, 30, 50, math.inf)
+READOUTS = ("last", "mean", "max")
+BASELINE = (math.inf, "last")
+
+
+def patch_length(n_steps, target_steps):
+    """The rule: 1 up to SHORT steps, else about ``target_steps`` steps of recurrence."""
+    if n_steps <= SHORT or math.isinf(target_steps):
+        return 1
+    return math.ceil(n_steps / target_steps)
+
+
+def load_train(name):
+    from sktime.datasets import load_UCR_UEA_dataset
+
+    if name in VARIABLE_LENGTH:  # a list of (n_steps_i, n_channels) frames
+        X, y = load_UCR_UEA_dataset(name, split="train", return_type="df-list")
+        return pad_sequences([x.to_numpy(dtype=np.float64) for x in X]), np.asarray(y)
+    X, y = load_UCR_UEA_dataset(name, split="train", return_type="numpy3D")
+    return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float64), np.asarray(y)
+
+
+def scaled(X_fit, X_other):
+    """Each channel scaled on the valid steps of ``X_fit`` (NaN padding stays)."""
+    step = StepTransformer(StandardScaler()).fit(X_fit)
+    return step.transform(X_fit), step.transform(X_other)
+
+
+def one_fit(X_fit, y_fit, X_valid, y_valid, k, readout, seed):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        begin = time.perf_counter()
+        model = RNNClassifier(patch_length=k, readout=readout, random_state=seed)
+        model.fit(X_fit, y_fit)
+        seconds = time.perf_counter() - begin
+        return accuracy_score(y_valid, model.predict(X_valid)), seconds, model.n_iter_
+
+
+def main():
+    from joblib import Parallel, delayed
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n-jobs", type=int, default=2)
+    args = parser.parse_args()
+    begin = time.perf_counter()
+    data = {name: load_train(name) for name in DATASETS}
+    steps = {name: data[name][0].shape[1] for name in DATASETS}
+    # every distinct (problem, patch length, read-out, fold, seed) fitted once
+    keys, jobs = [], []
+    for name in DATASETS:
+        X, y = data[name]
+        ks = sorted({patch_length(steps[name], s) for s in TARGET_STEPS})
+        folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+        for f, (train, valid) in enumerate(folds):
+            X_fit, X_valid = scaled(X[train], X[valid])
+            for k in ks:
+                for readout in READOUTS:
+                    for seed in SEEDS:
+                        keys.append((name, k, readout, f, seed))
+                        jobs.append((X_fit, y[train], X_valid, y[valid], k, readout, seed))
+    order = sorted(range(len(jobs)), key=lambda i: (keys[i][1], -steps[keys[i][0]]))
+    out = Parallel(n_jobs=args.n_jobs)(delayed(one_fit)(*jobs[i]) for i in order)
+    fits = {keys[i]: r for i, r in zip(order, out)}
+    table = summarise(fits, steps)
+    choice = select(table)
+    print_table(table, choice, steps)
+    write_results("patch_rule", dict(
+        machine=machine_info(), command=f"python benchmarks/select_patch_rule.py --n-jobs "
+        f"{args.n_jobs}", seconds=time.perf_counter() - begin, steps=steps,
+        defaults={k: v for k, v in RNNClassifier().get_params().items()
+                  if k not in ("patch_length", "readout")},
+        candidates=table, chosen=dict(target_steps=_json(choice[0]), readout=choice[1])))
+
+
+def _json(value):
+    return "inf" if isinstance(value, float) and math.isinf(value) else value
+
+
+def summarise(fits, steps):
+    table = []
+    base = None
+    for target in TARGET_STEPS:
+        for readout in READOUTS:
+            acc, secs, per = [], [], {}
+            for name in DATASETS:
+                k = patch_length(steps[name], target)
+                runs = [fits[name, k, readout, f, seed] for f in range(5) for seed in SEEDS]
+                acc += [r[0] for r in runs]
+                secs += [r[1] for r in runs]
+                per[name] = dict(patch_length=k, accuracy=float(np.mean([r[0] for r in runs])),
+                                 seconds=float(np.median([r[1] for r in runs])),
+                                 epochs=float(np.median([r[2] for r in runs])))
+            row = dict(target_steps=_json(target), readout=readout, problems=per,
+                       score=float(np.mean(acc)), median_seconds=float(np.median(secs)),
+                       accuracies=acc)
+            if (target, readout) == BASELINE:
+                base = row
+            table.append(row)
+    for row in table:
+        diff = np.asarray(row["accuracies"]) - np.asarray(base["accuracies"])
+        row["difference"] = float(diff.mean())
+        row["two_se"] = float(2 * diff.std(ddof=1) / np.sqrt(diff.size)) if diff.any() else 0.0
+        row["passes"] = bool(row["difference"] > row["two_se"] and row is not base)
+    return table
+
+
+def select(table):
+    """The rule of the docstring."""
+    passing = [r for r in table if r["passes"]]
+    if not passing:
+        return BASELINE
+    best = max(r["score"] for r in passing)
+    ties = [r for r in passing if r["score"] >= best - 0.005]
+    pick = min(ties, key=lambda r: r["median_seconds"])
+    target = math.inf if pick["target_steps"] == "inf" else pick["target_steps"]
+    return target, pick["readout"]
+
+
+def print_table(table, choice, steps):
+    print("\nCV accuracy on the training sets (5 folds x 2 seeds); patch_length per problem")
+    print("| S | readout | " + " | ".join(f"{n} ({steps[n]})" for n in DATASETS)
+          + " | mean | diff (2 SE) | passes | median s |")
+    print("|---|---|" + "---:|" * (len(DATASETS) + 4))
+    for r in table:
+        mark = " <- chosen" if (r["target_steps"], r["readout"]) == (_json(choice[0]),
+                                                                    choice[1]) else ""
+        cells = " | ".join(f"{r['problems'][n]['accuracy']:.3f} (k={r['problems'][n]['patch_length']})"
+                           for n in DATASETS)
+        print(f"| {r['target_steps']} | {r['readout']} | {cells} | {r['score']:.3f} | "
+              f"{r['difference']:+.3f} ({r['two_se']:.3f}) | {r['passes']} | "
+              f"{r['median_seconds']:.2f} |{mark}")
+
+
+if __name__ == "__main__":
+    main()
