@@ -16,9 +16,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _linear_path, _network, _patches, _state, _training, _validation
+from . import _linear_path, _network, _optimizers, _patches, _state, _training, _validation
 from ._cells import CELLS, get_cell
-from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._warnings import warn
 
 class BaseRNN(CallbackSupportMixin, BaseEstimator):
@@ -210,16 +209,16 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self._check_same_network()
         X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
         if first_pass and self.patch_length > self.n_steps_:
-            raise ValueError(
+            warn(
                 f"{type(self).__name__}: patch_length={self.patch_length} is longer than "
-                f"the {self.n_steps_} steps of the training sequences: the first layer "
-                "would have input weights that never see data. Use a patch_length of at "
-                f"most {self.n_steps_}."
+                f"the {self.n_steps_} steps of the training sequences, and input weights "
+                "beyond them would never see data: the network reads patches of "
+                f"{self.n_steps_} steps (the whole sequence), the patch_length_ attribute."
             )
         dtype = X.dtype if first_pass else self._theta.dtype
         # the network's steps: patches of patch_length input steps (skrnn._patches)
         X, lengths = _patches.to_patches(X.astype(dtype, copy=False), lengths,
-                                         self.patch_length if first_pass
+                                         _patches.fitted_patch_length(self) if first_pass
                                          else self._layout.patch_length)
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
@@ -236,7 +235,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self._initialize(dtype, rng)
             if self._params.W_xy is not None:
                 self._start_linear_path(X, target, sample_weight, lengths)
-        self._make_or_update_optimizer(first_pass)
+        self._optimizer = _optimizers.for_estimator(self, None if first_pass else self._optimizer)
         self._reset_curves(first_pass, holdout is not None)
         # the network's time-major copy, with the feature of ones that carries b_h
         data = _training.TrainingData(
@@ -318,7 +317,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         """A warm start or partial_fit must not change the shape of the network."""
         fitted = self._layout
         now = (self.cell, self.hidden_size, self.n_layers, self.activation,
-               self._skip_connection(), self.patch_length, self.readout)
+               self._skip_connection(), _patches.fitted_patch_length(self), self.readout)
         then = (fitted.cell_name, fitted.hidden_size, fitted.n_layers, fitted.activation,
                 bool(fitted.skip_steps), fitted.patch_length, fitted.readout)
         if now != then:
@@ -336,7 +335,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
 
     def _initialize(self, dtype, rng):
         self._rng = rng
-        patch_length = int(self.patch_length)  # a NumPy integer from a grid: a Python int
+        patch_length = _patches.fitted_patch_length(self)
         self._layout = _network.Layout(
             self.cell, self.n_features_per_step_ * patch_length, self.hidden_size,
             self.n_layers, self.n_outputs_, self.activation,
@@ -406,34 +405,6 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             return self._linear_path_entries()
         return None
 
-    def _make_optimizer(self, solver=None):
-        """A fresh optimizer of ``solver`` (default: the ``solver`` parameter)."""
-        if (solver or self.solver) == "adam":
-            return AdamOptimizer(
-                self._theta, self._learning_rate(), self.beta_1, self.beta_2, self.epsilon
-            )
-        return SGDOptimizer(
-            self._theta, self._learning_rate(), self.momentum, self.nesterovs_momentum
-        )
-
-    def _learning_rate(self):
-        """``learning_rate_init``, with "auto" resolved for the cell."""
-        if self.learning_rate_init == "auto":
-            return get_cell(self.cell).AUTO_LEARNING_RATE
-        return self.learning_rate_init
-
-    def _make_or_update_optimizer(self, first_pass):
-        """Create the optimizer, or keep its state and take the current settings."""
-        wanted = AdamOptimizer if self.solver == "adam" else SGDOptimizer
-        if first_pass or not isinstance(self._optimizer, wanted):
-            self._optimizer = self._make_optimizer()
-        opt = self._optimizer
-        opt.learning_rate = self._learning_rate()
-        if self.solver == "adam":
-            opt.beta_1, opt.beta_2, opt.epsilon = self.beta_1, self.beta_2, self.epsilon
-        else:
-            opt.momentum, opt.nesterov = self.momentum, self.nesterovs_momentum
-
     def _public_attributes(self, p):
         """The public fitted weights of the network ``p`` (views of its flat vector)."""
         has_b_hn = "b_hn" in self._layout.extra_names()
@@ -442,6 +413,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             recurrent_weights_=list(p.W_hh),
             hidden_biases_=list(p.b_h),
             recurrent_biases_=[layer.b_hn for layer in p.layers] if has_b_hn else None,
+            patch_length_=self._layout.patch_length,  # the patches the network reads
         )
         attributes["output_weights_"], attributes["output_bias_"] = self._output_layer(
             p.W_hy, p.b_y

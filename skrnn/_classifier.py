@@ -146,6 +146,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         The class labels (for multilabel targets, the label indices).
     input_weights_, recurrent_weights_, hidden_biases_, recurrent_biases_ : list of ndarray
         The recurrent layers, as in :class:`RNNRegressor`.
+    patch_length_ : int
+        Input steps per step of the recurrence: ``patch_length``, or the
+        training sequences' number of steps if it is shorter.
     output_weights_ : ndarray of shape (hidden_size, n_outputs_)
         ``W_hy`` of the logits.
     output_bias_ : ndarray of shape (n_outputs_,)

@@ -121,3 +121,36 @@ def clip_grad_norm(grads, max_norm):
         if coef < 1.0:
             grads *= coef
     return norm
+
+
+def learning_rate(estimator):
+    """The estimator's ``learning_rate_init``, with "auto" resolved for its cell."""
+    if estimator.learning_rate_init == "auto":
+        from ._cells import get_cell
+
+        return get_cell(estimator.cell).AUTO_LEARNING_RATE
+    return estimator.learning_rate_init
+
+
+def make_optimizer(estimator, solver=None):
+    """A fresh optimizer of ``solver`` (default: the estimator's) for its ``_theta``."""
+    if (solver or estimator.solver) == "adam":
+        return AdamOptimizer(estimator._theta, learning_rate(estimator), estimator.beta_1,
+                             estimator.beta_2, estimator.epsilon)
+    return SGDOptimizer(estimator._theta, learning_rate(estimator), estimator.momentum,
+                        estimator.nesterovs_momentum)
+
+
+def for_estimator(estimator, optimizer=None):
+    """``optimizer`` with the estimator's current settings (its state kept), or a new
+    one when there is none or the solver changed."""
+    wanted = AdamOptimizer if estimator.solver == "adam" else SGDOptimizer
+    if not isinstance(optimizer, wanted):
+        optimizer = make_optimizer(estimator)
+    optimizer.learning_rate = learning_rate(estimator)
+    if estimator.solver == "adam":
+        optimizer.beta_1, optimizer.beta_2 = estimator.beta_1, estimator.beta_2
+        optimizer.epsilon = estimator.epsilon
+    else:
+        optimizer.momentum, optimizer.nesterov = estimator.momentum, estimator.nesterovs_momentum
+    return optimizer

@@ -19,6 +19,13 @@ patches (:func:`skrnn._network.raw_window`).
 import numpy as np
 
 
+def fitted_patch_length(estimator):
+    """The estimator's ``patch_length`` as a Python int, at most the training
+    sequences' ``n_steps_`` (a longer patch would have input weights that never see
+    data)."""
+    return min(int(estimator.patch_length), int(estimator.n_steps_))
+
+
 def n_patches(n_steps, patch_length):
     """Patches of a sequence of ``n_steps`` steps (``ceil(n_steps / patch_length)``)."""
     return -(-int(n_steps) // patch_length)

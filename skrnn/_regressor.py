@@ -150,6 +150,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``[i | f | g | o]``, for LSTM); ``n_in_0 = patch_length *
         n_features_per_step_`` (the values of a patch of steps; ``n_features_per_step_``
         without patches) and ``n_in_l = hidden_size`` above.
+    patch_length_ : int
+        Input steps per step of the recurrence: ``patch_length``, or the
+        training sequences' number of steps if it is shorter.
     recurrent_weights_ : list of ndarray of shape (hidden_size, G * hidden_size)
         ``W_hh`` of each layer, gate blocks as in ``input_weights_``.
     hidden_biases_ : list of ndarray of shape (G * hidden_size,)

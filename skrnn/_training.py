@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _network
+from . import _network, _optimizers
 from ._denormals import flush_denormals
 from ._optimizers import clip_grad_norm
 from ._warnings import warn
@@ -137,7 +137,7 @@ def raise_diverged(model, what):
     model._set_public_attributes()
     raise ValueError(
         f"{type(model).__name__} diverged: {what}. Use a smaller learning_rate_init "
-        f"(now {model._learning_rate():g}) or clip the gradient with "
+        f"(now {_optimizers.learning_rate(model):g}) or clip the gradient with "
         f"clip_grad_norm (now {model.clip_grad_norm}), and scale the inputs "
         "(e.g. with StandardScaler)."
     )

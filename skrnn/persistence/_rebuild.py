@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .. import _state
+from .. import _optimizers, _state
 from ._format import check_keys, count, expect, read_arrays, validation_curve_length
 from ._migrate import upgrade_fitted, upgrade_params
 
@@ -217,7 +217,7 @@ def _restore_optimizer(model, optimizer, arrays):
     if optimizer is None:
         return
     kind, t = optimizer
-    model._optimizer = model._make_optimizer(kind)
+    model._optimizer = _optimizers.make_optimizer(model, kind)
     state = {}
     for array in OPTIMIZER_KINDS[kind]:
         flat = np.empty_like(model._theta)
