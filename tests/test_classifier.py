@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import shuffle
 
 import io
@@ -259,6 +260,51 @@ def test_bad_targets_are_named():
         RNNClassifier(validation_split="random").fit(X, np.arange(20) % 2)
     with pytest.raises(ValueError, match="stratified split of 20 samples"):
         RNNClassifier(early_stopping=True).fit(X, np.r_[np.zeros(19), 1])
+
+
+# ------------------------------------------------------------ ending a fit
+
+
+def which_first(n_samples=900, n_steps=25, seed=42):
+    """Two channels, one marked step in each: the class says which mark comes first
+    (issue 28 item 3: perfect test accuracy, yet every default fit warned)."""
+    rng = np.random.RandomState(seed)
+    first, second = rng.randint(0, n_steps, n_samples), rng.randint(0, n_steps, n_samples)
+    same = first == second
+    second[same] = (second[same] + rng.randint(1, n_steps, same.sum())) % n_steps
+    X = 0.3 * rng.normal(size=(n_samples, n_steps, 2))
+    X[np.arange(n_samples), first, 0] += 1.5
+    X[np.arange(n_samples), second, 1] += 1.5
+    return X, np.where(first < second, "A first", "B first")
+
+
+def noisy_waves(n_samples=300, seed=0):
+    """README's "Classify sequences" data: the class is the period, 12, 9 or 7 steps."""
+    rng = np.random.RandomState(seed)
+    period = rng.choice([12, 9, 7], size=n_samples)
+    phase = rng.uniform(0, 2 * np.pi, size=(n_samples, 1))
+    X = np.sin(2 * np.pi * np.arange(30) / period[:, None] + phase)
+    X = (X + 0.5 * rng.normal(size=X.shape))[:, :, None]
+    return X, np.where(period == 12, "slow", np.where(period == 9, "medium", "fast"))
+
+
+def test_default_fits_on_small_data_end_by_the_tol_rule():
+    """Below 1000 samples (no early stopping) a default fit ends because the
+    training loss stopped improving, not at max_iter with a ConvergenceWarning:
+    the 900 sequences of the issue, and the training parts of
+    cross_val_score(cv=3) on README's waves. With max_iter=200 and tol=1e-4
+    (the defaults before) all four fits warned."""
+    X_waves, y_waves = noisy_waves()
+    fits = [which_first()] + [(X_waves[train], y_waves[train])
+                              for train, _ in StratifiedKFold(3).split(X_waves, y_waves)]
+    for X, y in fits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)  # pyproject ignores it
+            clf = RNNClassifier(random_state=0).fit(X, y)
+        assert clf.validation_scores_ is None and clf.n_iter_ < clf.max_iter
+        assert clf.score(X, y) > 0.97
+        if len(X) == 900:
+            assert clf.score(*which_first(n_samples=300, seed=7)) > 0.97  # new sequences
 
 
 # ------------------------------------------------------------------ early stopping

@@ -2,8 +2,10 @@
 
 import json
 import re
+import warnings
 
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from .conftest import REPO
 
@@ -16,7 +18,20 @@ def test_readme_has_examples():
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_block_runs(index, capsys):
-    exec(compile(BLOCKS[index], f"README block {index}", "exec"), {})
+    """Every block prints its results and no warning (pyproject ignores
+    ConvergenceWarning: an error here), but for the ConvergenceWarning of the
+    block whose comment announces it (issue 28 item 3: at the classifier's
+    former defaults, max_iter=200 and tol=1e-4, the classification block's fit
+    stopped at epoch 154, but with other seeds or in cross-validation most
+    such fits reached max_iter and warned)."""
+    code = compile(BLOCKS[index], f"README block {index}", "exec")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if "(a ConvergenceWarning says so)" in BLOCKS[index]:
+            with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+                exec(code, {})
+        else:
+            exec(code, {})
     assert capsys.readouterr().out.strip()  # every block prints its results
 
 
