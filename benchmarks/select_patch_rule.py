@@ -45,10 +45,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from _common import machine_info, write_results
-from skrnn import RNNClassifier, StepTransformer, pad_sequences
+from select_classifier_defaults import load_train  # the same training sets, padded alike
+from skrnn import RNNClassifier, StepTransformer
 
 DATASETS = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels")
-VARIABLE_LENGTH = {"JapaneseVowels"}
 SEEDS = (0, 1)
 SHORT = 32
 TARGET_STEPS = (10, 20, 30, 50, math.inf)
@@ -62,16 +62,6 @@ def patch_length(n_steps, target_steps):
     if n_steps <= SHORT or math.isinf(target_steps):
         return 1
     return math.ceil(n_steps / target_steps)
-
-
-def load_train(name):
-    from sktime.datasets import load_UCR_UEA_dataset
-
-    if name in VARIABLE_LENGTH:  # a list of (n_steps_i, n_channels) frames
-        X, y = load_UCR_UEA_dataset(name, split="train", return_type="df-list")
-        return pad_sequences([x.to_numpy(dtype=np.float64) for x in X]), np.asarray(y)
-    X, y = load_UCR_UEA_dataset(name, split="train", return_type="numpy3D")
-    return np.ascontiguousarray(X.transpose(0, 2, 1), dtype=np.float64), np.asarray(y)
 
 
 def scaled(X_fit, X_other):

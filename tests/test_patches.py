@@ -52,23 +52,17 @@ def test_patches_match_the_definition(k, padded):
             np.testing.assert_array_equal(last[i], X[i, ends[i] - k:ends[i]].ravel())
 
 
-@pytest.mark.parametrize(("cell", "activation"), CELLS, ids=CELL_IDS)
-@pytest.mark.parametrize("padded", [False, True])
-@pytest.mark.parametrize("bptt_steps", [None, 1])
-def test_gradient_of_a_patched_network_with_its_linear_path(cell, activation, padded,
-                                                             bptt_steps):
-    """Central differences through the patches and the linear path that reads the
-    raw window from them (5 raw steps in patches of 2: the window is the tail of 3
-    patches)."""
-    rng = np.random.RandomState(0)
-    n, T, F, k = 4, 5, 2, 2
-    layout = _network.Layout(cell, F * k, 3, 1, 2, activation, skip_steps=T, patch_length=k)
+def patched_problem(seed, layout, X, lengths, weighted, bptt_steps=None):
+    """A random network of ``layout`` on ``X`` patched by it: the loss of its flat
+    parameters (for central differences), the analytical gradient, the workspace of
+    the forward pass, the patches and the gradient into the output."""
+    rng = np.random.RandomState(seed)
     theta = rng.normal(scale=0.6, size=layout.size)
-    X = rng.normal(size=(n, T, F))
-    lengths = np.array([5, 3, 4, 2]) if padded else None
-    patches, patch_lengths = to_patches(X, lengths, k)
+    patches, patch_lengths = to_patches(X, lengths, layout.patch_length)
     X_tm = np.ascontiguousarray(patches.transpose(1, 0, 2))
-    y, w = rng.normal(size=(n, 2)), np.ones(n)
+    n = len(X)
+    y = rng.normal(size=(n, layout.n_outputs))
+    w = rng.uniform(0.5, 2.0, size=n) if weighted else np.ones(n)
 
     def loss(flat):
         y_hat, _ = _network.forward(layout.params(flat), X_tm, lengths=patch_lengths)
@@ -78,8 +72,26 @@ def test_gradient_of_a_patched_network_with_its_linear_path(cell, activation, pa
     y_hat, ws = _network.forward(params, X_tm, lengths=patch_lengths)
     _, d_y_hat = squared_error(y_hat, y, w, float(w.sum()))
     analytical = _network.backward(params, ws, d_y_hat, bptt_steps).copy()
+    numerical = numerical_gradient(loss, theta.copy()) if bptt_steps is None else None
+    return numerical, analytical, ws, patch_lengths, d_y_hat
+
+
+@pytest.mark.parametrize(("cell", "activation"), CELLS, ids=CELL_IDS)
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("bptt_steps", [None, 1])
+def test_gradient_of_a_patched_network_with_its_linear_path(cell, activation, padded,
+                                                             bptt_steps):
+    """Central differences through the patches and the linear path that reads the
+    raw window from them (5 raw steps in patches of 2: the window is the tail of 3
+    patches)."""
+    n, T, F, k = 4, 5, 2, 2
+    layout = _network.Layout(cell, F * k, 3, 1, 2, activation, skip_steps=T, patch_length=k)
+    X = np.random.RandomState(10).normal(size=(n, T, F))
+    lengths = np.array([5, 3, 4, 2]) if padded else None
+    numerical, analytical, ws, _, d_y_hat = patched_problem(0, layout, X, lengths, False,
+                                                            bptt_steps)
     if bptt_steps is None:
-        assert relative_error(numerical_gradient(loss, theta.copy()), analytical) < RTOL
+        assert relative_error(numerical, analytical) < RTOL
     # the linear path's gradient is the raw window's, whatever the truncation
     window = np.zeros((n, T * F))
     for i in range(n):
@@ -195,31 +207,18 @@ def test_predict_takes_sequences_of_other_lengths():
 def test_gradient_of_a_pooled_read_out(cell, activation, readout, padded, n_layers):
     """Central differences of the loss when W_hy reads the mean or the maximum of the
     top layer's states over each sequence's valid steps (patches of 2 steps)."""
-    rng = np.random.RandomState(1)
     n, T, F, k = 4, 7, 2, 2
     layout = _network.Layout(cell, F * k, 3, n_layers, 2, activation, skip_steps=T,
                              patch_length=k, readout=readout)
-    theta = rng.normal(scale=0.6, size=layout.size)
-    X = rng.normal(size=(n, T, F))
+    X = np.random.RandomState(11).normal(size=(n, T, F))
     lengths = np.array([7, 3, 4, 1]) if padded else None
-    patches, patch_lengths = to_patches(X, lengths, k)
-    X_tm = np.ascontiguousarray(patches.transpose(1, 0, 2))
-    y, w = rng.normal(size=(n, 2)), rng.uniform(0.5, 2.0, size=n)
-
-    def loss(flat):
-        y_hat, _ = _network.forward(layout.params(flat), X_tm, lengths=patch_lengths)
-        return squared_error(y_hat, y, w, float(w.sum()))[0]
-
-    params = layout.params(theta.copy())
-    y_hat, ws = _network.forward(params, X_tm, lengths=patch_lengths)
-    _, d_y_hat = squared_error(y_hat, y, w, float(w.sum()))
-    analytical = _network.backward(params, ws, d_y_hat).copy()
-    assert relative_error(numerical_gradient(loss, theta.copy()), analytical) < RTOL
+    numerical, analytical, ws, patch_lengths, _ = patched_problem(1, layout, X, lengths, True)
+    assert relative_error(numerical, analytical) < RTOL
     # what the read-out sees: the pooled states over the valid patches only
     top = ws.layers[-1].H[1:]
     states = layout.order.to_batch_first(top)
     for i in range(n):
-        valid = states[i, : (len(X_tm) if patch_lengths is None else patch_lengths[i])]
+        valid = states[i, : (states.shape[1] if patch_lengths is None else patch_lengths[i])]
         pooled = valid.mean(axis=0) if readout == "mean" else valid.max(axis=0)
         np.testing.assert_allclose(ws.last[i], pooled, rtol=1e-12)
 
