@@ -16,7 +16,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _linear_path, _network, _optimizers, _patches, _state, _training, _validation
+from . import (_linear_path, _network, _optimizers, _patches, _pickling, _state, _training,
+               _validation)
 from ._cells import CELLS, get_cell
 from ._warnings import warn
 
@@ -448,7 +449,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
 
         state = dict(super().__getstate__(), _skrnn_version=__version__)
         state.pop("_params", None)  # views of _theta: rebuilt on unpickling
-        return state
+        return _pickling.to_plain(state)  # no skrnn class but the estimator's own
 
     def __setstate__(self, state):
         from ._version import __version__
@@ -464,7 +465,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                     original_version=pickled_version,
                 )
             )
-        super().__setstate__(state)
+        super().__setstate__(_pickling.from_plain(state))
         # pickled before patches and pooled read-outs: one step per step, the last state
         self.__dict__.setdefault("patch_length", 1)
         self.__dict__.setdefault("readout", "last")

@@ -1,5 +1,6 @@
 """Persistence: pickle and joblib round trips, version records, and the npz + JSON form."""
 
+import copy
 import io
 import json
 import os
@@ -18,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 import skrnn
 from pathlib import Path
 
-from skrnn import RNNRegressor, SequenceWindower
+from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.persistence import load_model, save_model
 from ._helpers import QUIET, Callback
@@ -799,3 +800,73 @@ def test_a_model_pickled_before_the_ridge_floor_trains_and_saves():
     old.set_params(warm_start=True).fit(X, y)
     old.partial_fit(X, y)
     save_model(old, io.BytesIO())
+
+
+# ----------------------------------------------- pickles that need little trust
+
+
+class RecordingUnpickler(pickle.Unpickler):
+    """Records every global a pickle asks for (what an allow-list must trust)."""
+
+    def __init__(self, data):
+        super().__init__(io.BytesIO(data))
+        self.globals = set()
+
+    def find_class(self, module, name):
+        self.globals.add((module, name))
+        return super().find_class(module, name)
+
+
+@pytest.mark.parametrize("kind", ["regressor-adam", "classifier-sgd", "multilabel-padded",
+                                  "patched-pooled", "unfitted"])
+def test_a_pickle_references_no_skrnn_class_but_the_estimators_own(kind):
+    """darts' SKLearnModel.load asks for an allow-list of a pickle's globals: a fitted
+    estimator's pickle names its own class and NumPy's, nothing else of skrnn's (no
+    Layout, no optimizer) and nothing of scikit-learn's (no LabelBinarizer); the
+    round trip is exact, partial_fit included."""
+    X, y = data(n_samples=80)
+    if kind == "regressor-adam":
+        model, target = RNNRegressor(max_iter=3, random_state=0), y
+    elif kind == "classifier-sgd":
+        model, target = RNNClassifier(solver="sgd", max_iter=3, random_state=0), y > 0
+    elif kind == "multilabel-padded":
+        X[:20, -2:] = np.nan
+        model, target = RNNClassifier(max_iter=3, random_state=0), np.c_[y > 0, y > 1]
+    elif kind == "patched-pooled":
+        model = RNNRegressor(patch_length=2, readout="mean", max_iter=3, random_state=0)
+        target = y
+    else:
+        model, target = RNNRegressor(), None
+    if target is not None:
+        model.fit(X, target)
+    content = pickle.dumps(model)
+    unpickler = RecordingUnpickler(content)
+    loaded = unpickler.load()
+    skrnn_or_sklearn = {g for g in unpickler.globals if g[0].split(".")[0] in ("skrnn", "sklearn")}
+    assert skrnn_or_sklearn == {(type(model).__module__, type(model).__name__)}
+    assert {g[0].split(".")[0] for g in unpickler.globals} <= {"skrnn", "numpy", "builtins"}
+    if target is None:
+        return
+    predict = model.predict_proba if hasattr(model, "predict_proba") else model.predict
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    model.partial_fit(X, target)
+    loaded.partial_fit(X, target)
+    np.testing.assert_array_equal(
+        (loaded.predict_proba if hasattr(loaded, "predict_proba") else loaded.predict)(X),
+        predict(X))
+
+
+def test_a_pickle_holding_the_objects_themselves_still_loads():
+    """Pickles written before the state was made plain hold the Layout and the
+    optimizer as objects: they load and train on as before."""
+    X, y = data(n_samples=80)
+    model = RNNRegressor(max_iter=3, random_state=0).fit(X, y)
+    state = dict(model.__dict__)  # the objects, as the former __getstate__ left them
+    state.pop("_params")
+    state["_skrnn_version"] = skrnn.__version__
+    old = RNNRegressor.__new__(RNNRegressor)
+    old.__setstate__(copy.deepcopy(state))
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    old.partial_fit(X, y)
+    model.partial_fit(X, y)
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
