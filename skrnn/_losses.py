@@ -23,6 +23,33 @@ def squared_error(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
     return 0.5 * float(np.vdot(err, d_y_hat)), d_y_hat
 
 
+def absolute_error(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
+    """The weighted mean absolute error over samples and outputs.
+
+    ``sum_i w_i sum_k |y_hat_ik - y_ik| / (sum_i w_i * n_outputs)``; its gradient
+    is the sign of the error (0 where the error is exactly 0, as ``torch.sign``
+    and ``torch.nn.L1Loss``'s backward give it).
+    """
+    return pinball(y_hat, y, sample_weight, w_sum, 0.5, err, d_y_hat, scale=2.0)
+
+
+def pinball(y_hat, y, sample_weight, w_sum, quantile, err=None, d_y_hat=None, scale=1.0):
+    """The weighted mean pinball (quantile) loss of level ``quantile``.
+
+    With ``e = y - y_hat``: ``q * e`` where ``e >= 0``, ``(q - 1) * e`` where
+    ``e < 0``, averaged as :func:`squared_error` averages (times ``scale``: 2 at
+    ``q = 0.5`` gives the absolute error). Minimising it puts ``y_hat`` at the
+    ``q``-quantile of ``y``; its gradient is ``-q`` where ``y_hat < y``,
+    ``1 - q`` where ``y_hat > y``, 0 where they are equal.
+    """
+    err = np.subtract(y_hat, y, out=err)  # y_hat - y = -e
+    weights = scale / (w_sum * y.shape[1])
+    weights = weights if sample_weight is None else (sample_weight * weights)[:, None]
+    slope = np.where(err > 0, 1.0 - quantile, np.where(err < 0, -quantile, 0.0))
+    d_y_hat = np.multiply(slope, weights, out=d_y_hat)
+    return float(np.vdot(err, d_y_hat)), d_y_hat
+
+
 def logistic_log_loss(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
     """Cross-entropy of independent logistic outputs (binary and multilabel).
 

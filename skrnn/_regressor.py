@@ -1,8 +1,11 @@
 """RNNRegressor: the regression head on the shared recurrent estimator."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _losses, _validation
 from ._base import BaseRNN
@@ -141,6 +144,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         of the training targets (a trend). 3-D input of another length at
         ``predict``: the path reads the last ``n_steps_`` steps of each
         sequence (zeros before a shorter one's start).
+    loss : {"squared_error", "absolute_error", "quantile"}, default="squared_error"
+        The training loss, in scikit-learn's words (as
+        ``HistGradientBoostingRegressor``'s): "absolute_error" predicts the
+        median of ``y`` given the window, "quantile" the ``quantile`` level.
+        Training runs on the standardised target (the losses are equivariant
+        to its scale); early stopping then keeps the epoch of the lowest
+        validation loss. The linear path still starts at the ridge (mean) fit
+        and stays there; the network and ``b_y`` learn the rest. ``score`` is
+        R² whatever the loss.
+    quantile : float or None, default=None
+        The level, in (0, 1), that ``loss="quantile"`` predicts (required
+        then; ignored otherwise).
 
     Attributes
     ----------
@@ -260,11 +275,43 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     (8, 24)
     """
 
-    _parameter_constraints = {**BaseRNN._parameter_constraints, "skip_connection": ["boolean"]}
+    _parameter_constraints = {
+        **BaseRNN._parameter_constraints,
+        "skip_connection": ["boolean"],
+        "loss": [StrOptions({"squared_error", "absolute_error", "quantile"})],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
+    }
 
-    _loss = staticmethod(_losses.squared_error)
-    _baseline_loss = 0.5
-    _baseline_text = "on the standardised target, where predicting the mean scores 0.5"
+    @property
+    def _loss(self):
+        """The training loss of ``loss`` (on the standardised target)."""
+        if self.loss == "squared_error":
+            return _losses.squared_error
+        q = 0.5 if self.loss == "absolute_error" else self.quantile
+        scale = 2.0 if self.loss == "absolute_error" else 1.0
+
+        def pinball(y_hat, y, sample_weight, w_sum, err=None, d_y_hat=None):
+            return _losses.pinball(y_hat, y, sample_weight, w_sum, q, err, d_y_hat, scale)
+
+        return pinball
+
+    @property
+    def _baseline_loss(self):
+        """At most the loss of predicting 0 (the mean) on the standardised target."""
+        if self.loss == "squared_error":
+            return 0.5
+        return 1.0 if self.loss == "absolute_error" else max(self.quantile, 1 - self.quantile)
+
+    @property
+    def _baseline_text(self):
+        return (f"on the standardised target, where predicting the mean scores at most "
+                f"{self._baseline_loss:g}")
+
+    @property
+    def _monitor_validation_loss(self):
+        """Early stopping keeps the epoch of the lowest validation loss, for the losses
+        whose minimiser is not the mean (R² would favour the mean)."""
+        return self.loss != "squared_error"
     # a validation tail of 10 samples or more (at validation_fraction=0.1) can tell the
     # network's epochs from the ridge fit it starts from
     _auto_early_stopping_min_samples = 100
@@ -272,34 +319,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def __init__(
         self,
-        cell="lstm",
-        hidden_size=8,
-        n_layers=1,
-        activation="tanh",
-        solver="adam",
-        learning_rate_init="auto",
-        batch_size="auto",
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping="auto",
-        validation_fraction=0.1,
-        alpha=1e-2,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        clip_grad_norm=5.0,
-        bptt_steps=None,
-        patch_length=1,
-        readout="last",
-        n_features_per_step=None,
-        warm_start=False,
-        verbose=False,
-        skip_connection=True,
+        cell="lstm", hidden_size=8, n_layers=1, activation="tanh", solver="adam",
+        learning_rate_init="auto", batch_size="auto", max_iter=200, shuffle=True,
+        random_state=None, tol=1e-4, n_iter_no_change=10, early_stopping="auto",
+        validation_fraction=0.1, alpha=1e-2, momentum=0.9, nesterovs_momentum=True,
+        beta_1=0.9, beta_2=0.999, epsilon=1e-8, clip_grad_norm=5.0, bptt_steps=None,
+        patch_length=1, readout="last", n_features_per_step=None, warm_start=False,
+        verbose=False, skip_connection=True, loss="squared_error", quantile=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -329,6 +355,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.warm_start = warm_start
         self.verbose = verbose
         self.skip_connection = skip_connection
+        self.loss = loss
+        self.quantile = quantile
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -405,6 +433,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _prepare_targets(self, y, sample_weight, first_pass, dtype, classes=None):
         """Standardise y with the mean and scale of the first fit."""
+        if self.loss == "quantile" and self.quantile is None:
+            raise ValueError(
+                "RNNRegressor(loss='quantile') needs the level: set quantile, e.g. "
+                "quantile=0.9 for the 90 % quantile of y."
+            )
         _validation.check_target(y, dtype)
         y = np.asarray(y, dtype=dtype)
         if first_pass:

@@ -52,6 +52,9 @@ ESTIMATORS = [
     RNNClassifier(patch_length=2, learning_rate_init=3e-3),
     RNNClassifier(cell="lstm", patch_length=3, readout="mean"),
     RNNClassifier(cell="elman", patch_length=2, readout="max"),
+    # the losses beyond squared error (issue 29)
+    RNNRegressor(loss="absolute_error"),
+    RNNRegressor(loss="quantile", quantile=0.7, cell="gru"),
     SequenceWindower(),
     SequenceWindower(window_length=3, padding="zeros", flatten=True),
 ]

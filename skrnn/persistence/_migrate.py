@@ -9,7 +9,8 @@
   ``alpha``, as it was trained).
 - Version 4 added ``patch_length`` and ``readout`` (parameters, and in
   ``network``); older files: 1, one input step per step of the recurrence, and
-  "last", the read-out of the last state.
+  "last", the read-out of the last state. And the regressor's ``loss`` and
+  ``quantile``: older files "squared_error" and None.
 """
 
 from ._format import check_keys
@@ -37,6 +38,8 @@ def upgrade_params(params, format_version, format_name):
                              "has no patch_length and no readout")
         # before patches and pooling: one step per step, the last state read
         params = dict(params, patch_length=1, readout="last")
+        if format_name == "skrnn.RNNRegressor":  # and before the losses: squared error
+            params = dict(params, loss="squared_error", quantile=None)
     if (format_name == "skrnn.RNNRegressor" and isinstance(params, dict)
             and "skip_connection" not in params):
         # written before the parameter existed: the model had no linear path
