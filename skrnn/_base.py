@@ -82,6 +82,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "patch_length": [Interval(Integral, 1, None, closed="left")],
         "readout": [StrOptions({"last", "mean", "max"})],
+        "flat_order": [StrOptions({"time_major", "feature_major"})],
         "n_features_per_step": [Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -466,9 +467,6 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 )
             )
         super().__setstate__(_pickling.from_plain(state))
-        # pickled before patches and pooled read-outs: one step per step, the last state
-        self.__dict__.setdefault("patch_length", 1)
-        self.__dict__.setdefault("readout", "last")
         if "_theta" in self.__dict__:
             # fitted before 0.3.0: no best epoch, no ridge penalty (its linear path
             # trains on as it was trained, penalised by alpha)

@@ -64,9 +64,14 @@ def to_plain(state):
     return state
 
 
+# parameters added after models were pickled, and the values those models had
+_ADDED_PARAMETERS = {"patch_length": 1, "readout": "last", "flat_order": "time_major"}
+
+
 def from_plain(state):
-    """The estimator's state with its objects rebuilt (older pickles hold the objects)."""
-    state = dict(state)
+    """The estimator's state with its objects rebuilt (older pickles hold the objects)
+    and the parameters added since it was pickled at the values it was fitted with."""
+    state = {**_ADDED_PARAMETERS, **state}
     for name, (kind, _, from_data) in _CONVERSIONS.items():
         if isinstance(state.get(name), dict):
             state[name] = from_data(state[name])

@@ -124,6 +124,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         set (or 3-D input, ``SequenceWindower(flatten=False)``, the default).
         Ignored for 3-D input, except that it must then match ``X.shape[2]``
         if given.
+    flat_order : {"time_major", "feature_major"}, default="time_major"
+        The order of the columns of 2-D input: "time_major", all features of a
+        step, then the next step (``SequenceWindower(flatten=True)``, darts'
+        lags of a multivariate target); "feature_major", one block of steps
+        per feature, oldest first (``[y lags][a lags][b lags]``: sktime's
+        exogenous ``X`` and darts' past covariates after reduction to a
+        table). With "feature_major", give ``n_features_per_step``.
     warm_start : bool, default=False
         Reuse the weights and optimizer state of the previous ``fit``.
     verbose : bool, default=False
@@ -324,8 +331,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         random_state=None, tol=1e-4, n_iter_no_change=10, early_stopping="auto",
         validation_fraction=0.1, alpha=1e-2, momentum=0.9, nesterovs_momentum=True,
         beta_1=0.9, beta_2=0.999, epsilon=1e-8, clip_grad_norm=5.0, bptt_steps=None,
-        patch_length=1, readout="last", n_features_per_step=None, warm_start=False,
-        verbose=False, skip_connection=True, loss="squared_error", quantile=None,
+        patch_length=1, readout="last", n_features_per_step=None, flat_order="time_major",
+        warm_start=False, verbose=False, skip_connection=True, loss="squared_error",
+        quantile=None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -352,6 +360,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.patch_length = patch_length
         self.readout = readout
         self.n_features_per_step = n_features_per_step
+        self.flat_order = flat_order
         self.warm_start = warm_start
         self.verbose = verbose
         self.skip_connection = skip_connection

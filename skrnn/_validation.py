@@ -374,7 +374,11 @@ def _flat(estimator, X, reset, y, y_kwargs):
             f"n_features_per_step={n_per_step}: each row must hold whole "
             "time steps of n_features_per_step features."
         )
-    return flat.reshape(flat.shape[0], flat.shape[1] // n_per_step, n_per_step), y
+    n_steps = flat.shape[1] // n_per_step
+    if estimator.flat_order == "feature_major":  # one block of steps per feature
+        return np.ascontiguousarray(
+            flat.reshape(flat.shape[0], n_per_step, n_steps).transpose(0, 2, 1)), y
+    return flat.reshape(flat.shape[0], n_steps, n_per_step), y
 
 
 def features_per_step_of_flat_input(estimator):
@@ -387,6 +391,12 @@ def features_per_step_of_flat_input(estimator):
     names = getattr(estimator, "feature_names_in_", None)
     from_names = features_per_step_from_names(names)
     given = estimator.n_features_per_step
+    if from_names is not None and estimator.flat_order == "feature_major":
+        raise ValueError(
+            f"flat_order='feature_major', but the columns of X are named as "
+            f"SequenceWindower(flatten=True)'s time-major windows "
+            f"({estimator.feature_names_in_[0]}, ...): leave flat_order='time_major'."
+        )
     if given is not None and from_names is not None and given != from_names:
         raise ValueError(
             f"n_features_per_step={given}, but the columns of X are named as windows "

@@ -374,3 +374,51 @@ def test_skrnn_warnings_point_at_the_users_line(monkeypatch):
         with pytest.warns(InconsistentVersionWarning) as record:
             load()
         assert [w.filename for w in record] == [__file__]
+
+
+def test_feature_major_flat_windows_are_read_as_they_are_laid_out():
+    """Issue 29 item 2: sktime's exogenous X and darts' past covariates arrive as one
+    block of lags per variable ([y lags][a lags][b lags]); flat_order="feature_major"
+    reads them as the same sequences as the 3-D windows (and predicts the same), the
+    time-major default on such a table reads another sequence."""
+    import io
+    import warnings
+
+    from skrnn import RNNClassifier
+    from skrnn.persistence import load_model, save_model
+
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(120, 6, 3))
+    y = X3[:, -1, 0] + 0.5 * X3[:, 2, 2]
+    feature_major = X3.transpose(0, 2, 1).reshape(120, -1)  # [f0 lags][f1 lags][f2 lags]
+    params = dict(max_iter=3, random_state=0)
+    reference = RNNRegressor(**params).fit(X3, y)
+    model = RNNRegressor(n_features_per_step=3, flat_order="feature_major", **params)
+    model.fit(feature_major, y)
+    np.testing.assert_array_equal(model.predict(feature_major), reference.predict(X3))
+    # (the linear path is blind to the order of the window's columns: without it, the
+    # network read in the wrong order predicts otherwise)
+    plain = RNNRegressor(skip_connection=False, **params).fit(X3, y)
+    misread = RNNRegressor(n_features_per_step=3, skip_connection=False, **params)
+    assert not np.allclose(misread.fit(feature_major, y).predict(feature_major),
+                           plain.predict(X3), rtol=1e-3)
+    clf = RNNClassifier(n_features_per_step=3, flat_order="feature_major", **params)
+    np.testing.assert_array_equal(
+        clf.fit(feature_major, y > 0).predict_proba(feature_major),
+        RNNClassifier(**params).fit(X3, y > 0).predict_proba(X3))
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(load_model(buffer).predict(feature_major),
+                                  model.predict(feature_major))
+    # the windower's names say time-major: a feature-major reading of them is refused
+    windows = SequenceWindower(4, flatten=True).set_output(transform="pandas").fit_transform(
+        pd.DataFrame(rng.normal(size=(50, 2)), columns=["a", "b"]))
+    with pytest.raises(ValueError, match="leave flat_order='time_major'"):
+        RNNRegressor(flat_order="feature_major").fit(windows, np.zeros(50))
+    with pytest.raises(ValueError, match="flat_order"):
+        RNNRegressor(flat_order="variable_major").fit(feature_major, y)
+    with warnings.catch_warnings():  # no windows warning for feature-major tables
+        warnings.filterwarnings("error", message=".*(shifted by|reads the)")
+        RNNRegressor(n_features_per_step=3, flat_order="feature_major", **params).fit(
+            feature_major, y)

@@ -617,7 +617,7 @@ def test_patch_length_and_readout_are_saved_and_loaded():
     assert loaded.patch_length == 3 and loaded._layout.patch_length == 3
     assert loaded.readout == "max" and loaded._layout.readout == "max"
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    with pytest.raises(ValueError, match="format_version 3 has no patch_length and no readout"):
+    with pytest.raises(ValueError, match="format_version 3 has no patch_length"):
         content = edit_metadata(_set(["format_version"], 3))(members_of(buffer.getvalue()))
         load_model(io.BytesIO(content))
 
@@ -704,6 +704,8 @@ def _downgrade_to_version_2(members):
     metadata["fitted"].pop("has_skip_alpha")
     for key in ("patch_length", "readout"):  # added in version 4
         metadata["fitted"]["network"].pop(key)
+        metadata["params"].pop(key)
+    for key in ("flat_order", "loss", "quantile"):  # parameters added in version 4
         metadata["params"].pop(key)
     members["metadata.json"] = json.dumps(metadata).encode()
     return build(members)

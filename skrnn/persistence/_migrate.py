@@ -9,7 +9,8 @@
   ``alpha``, as it was trained).
 - Version 4 added ``patch_length`` and ``readout`` (parameters, and in
   ``network``); older files: 1, one input step per step of the recurrence, and
-  "last", the read-out of the last state. And the regressor's ``loss`` and
+  "last", the read-out of the last state, and ``flat_order`` ("time_major").
+  And the regressor's ``loss`` and
   ``quantile``: older files "squared_error" and None.
 """
 
@@ -33,11 +34,11 @@ def upgrade_params(params, format_version, format_name):
             raise ValueError("invalid skrnn model file: format_version 1 has no cell")
         params = dict(params, cell="elman")  # version 1 knew the Elman cell only
     if format_version < 4 and isinstance(params, dict):
-        if "patch_length" in params or "readout" in params:
+        if {"patch_length", "readout", "flat_order", "loss", "quantile"} & set(params):
             raise ValueError(f"invalid skrnn model file: format_version {format_version} "
-                             "has no patch_length and no readout")
+                             "has no patch_length, readout, flat_order, loss or quantile")
         # before patches and pooling: one step per step, the last state read
-        params = dict(params, patch_length=1, readout="last")
+        params = dict(params, patch_length=1, readout="last", flat_order="time_major")
         if format_name == "skrnn.RNNRegressor":  # and before the losses: squared error
             params = dict(params, loss="squared_error", quantile=None)
     if (format_name == "skrnn.RNNRegressor" and isinstance(params, dict)
