@@ -466,7 +466,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                     original_version=pickled_version,
                 )
             )
-        super().__setstate__(_pickling.from_plain(state))
+        super().__setstate__(_pickling.from_plain(state, type(self)))
         if "_theta" in self.__dict__:
             # fitted before 0.3.0: no best epoch, no ridge penalty (its linear path
             # trains on as it was trained, penalised by alpha)

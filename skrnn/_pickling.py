@@ -64,14 +64,18 @@ def to_plain(state):
     return state
 
 
-# parameters added after models were pickled, and the values those models had
-_ADDED_PARAMETERS = {"patch_length": 1, "readout": "last", "flat_order": "time_major"}
+# parameters added after models were pickled, and the values those models had (not
+# the current defaults, which may change)
+_ADDED_PARAMETERS = {"patch_length": 1, "readout": "last", "flat_order": "time_major",
+                     "loss": "squared_error", "quantile": None}
 
 
-def from_plain(state):
+def from_plain(state, estimator_class):
     """The estimator's state with its objects rebuilt (older pickles hold the objects)
-    and the parameters added since it was pickled at the values it was fitted with."""
-    state = {**_ADDED_PARAMETERS, **state}
+    and the parameters ``estimator_class`` added since it was pickled at the values it
+    was fitted with."""
+    parameters = estimator_class._get_param_names()
+    state = {**{k: v for k, v in _ADDED_PARAMETERS.items() if k in parameters}, **state}
     for name, (kind, _, from_data) in _CONVERSIONS.items():
         if isinstance(state.get(name), dict):
             state[name] = from_data(state[name])

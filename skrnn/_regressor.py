@@ -69,7 +69,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Hold out the last ``validation_fraction`` of the samples, in the order
         given (the chronological tail, never a shuffled split: overlapping
         windows would leak the future into validation), stop when the
-        validation R² stops improving, and restore the best weights.
+        validation R² (with ``loss="absolute_error"`` or ``"quantile"``: the
+        validation loss) stops improving, and restore the best weights.
         The weights before the first epoch are a candidate too: with the
         linear path (``skip_connection``), a fit whose network never improves
         on the ridge fit it starts from ends as that ridge fit
@@ -219,7 +220,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_scores_ : list of float or None
         R² on the validation tail after each epoch, or None.
     best_validation_score_ : float or None
-        Best validation R² (the weights before the first epoch included), or None.
+        Validation R² of the weights kept (the weights before the first epoch
+        included): the best R², or, with ``loss="absolute_error"`` or
+        ``"quantile"``, the R² at the lowest validation loss; None without
+        early stopping.
     best_epoch_ : int or None
         With early stopping, the epoch whose weights the model holds (0: the
         weights it started from, e.g. the ridge fit of the linear path);

@@ -375,6 +375,11 @@ def _flat(estimator, X, reset, y, y_kwargs):
             f"n_features_per_step={n_per_step}: each row must hold whole "
             "time steps of n_features_per_step features."
         )
+    if reset and estimator.flat_order == "feature_major" and estimator.n_features_per_step is None:
+        raise ValueError(
+            "flat_order='feature_major' reads each row as one block of steps per feature: "
+            "give n_features_per_step (the number of blocks)."
+        )
     n_steps = flat.shape[1] // n_per_step
     if estimator.flat_order == "feature_major":  # one block of steps per feature
         return np.ascontiguousarray(

@@ -418,6 +418,8 @@ def test_feature_major_flat_windows_are_read_as_they_are_laid_out():
         RNNRegressor(flat_order="feature_major").fit(windows, np.zeros(50))
     with pytest.raises(ValueError, match="flat_order"):
         RNNRegressor(flat_order="variable_major").fit(feature_major, y)
+    with pytest.raises(ValueError, match="give n_features_per_step"):
+        RNNRegressor(flat_order="feature_major").fit(feature_major, y)
     with warnings.catch_warnings():  # no windows warning for feature-major tables
         warnings.filterwarnings("error", message=".*(shifted by|reads the)")
         RNNRegressor(n_features_per_step=3, flat_order="feature_major", **params).fit(

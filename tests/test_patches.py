@@ -257,21 +257,37 @@ def test_numpy_integers_from_a_grid():
     assert search.best_estimator_.predict(X).shape == (60,)
 
 
-def test_a_model_pickled_before_patches_gets_their_defaults():
-    """A pickle of 0.3.0 has no patch_length or readout attributes (simulated by
-    deleting them): it loads with 1 and "last" and trains on."""
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_model_pickled_before_this_round_gets_the_values_it_had(Estimator):
+    """A pickle of 0.3.0 has none of this round's parameters (patch_length, readout,
+    flat_order; the regressor's loss and quantile), simulated by deleting them: it
+    loads with the values its model had then, gets its parameters, clones and trains
+    on. The classifier gains no loss."""
+    import copy
     import pickle
 
     X, y = data(n=60)
-    model = RNNRegressor(max_iter=2, random_state=0).fit(X, y)
-    state = dict(model.__getstate__())
-    del state["patch_length"], state["readout"]
-    old = RNNRegressor.__new__(RNNRegressor)
+    target = y if Estimator is RNNRegressor else y > 0
+    model = Estimator(max_iter=2, random_state=0).fit(X, target)
+    state = copy.deepcopy(model.__getstate__())  # its own arrays, as a pickle has
+    added = ["patch_length", "readout", "flat_order"]
+    if Estimator is RNNRegressor:
+        added += ["loss", "quantile"]
+    for name in added:
+        del state[name]
+    old = Estimator.__new__(Estimator)
     old.__setstate__(state)
-    assert old.get_params()["patch_length"] == 1 and old.readout == "last"
+    params = old.get_params()
+    assert (params["patch_length"], params["readout"], params["flat_order"]) == (
+        1, "last", "time_major")
+    assert "loss" not in vars(old) if Estimator is RNNClassifier else (
+        params["loss"], params["quantile"]) == ("squared_error", None)
+    clone(old)
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
-    old.partial_fit(X, y)
-    assert pickle.loads(pickle.dumps(old)).n_iter_ == model.n_iter_ + 1
+    old.partial_fit(X, target)
+    model.partial_fit(X, target)  # trains on as the model it was pickled from
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    assert pickle.loads(pickle.dumps(old)).n_iter_ == model.n_iter_
 
 
 def test_the_defaults_are_what_their_selection_kept():
