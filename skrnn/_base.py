@@ -16,8 +16,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import (_linear_path, _network, _optimizers, _patches, _pickling, _state, _training,
-               _validation)
+from . import (_linear_path, _network, _optimizers, _patches, _pickling, _scaling, _state,
+               _training, _validation)
 from ._cells import CELLS, get_cell
 from ._warnings import warn
 
@@ -173,11 +173,10 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         """The network's output for ``X``: the forward pass of the public attributes."""
         check_is_fitted(self)
         X3, lengths = _validation.validate_predict_X(self, X)
+        X3 = _scaling.standardise(X3, lengths, self.x_mean_, self.x_scale_,
+                                  self.output_weights_.dtype)
         X3, lengths = _patches.to_patches(X3, lengths, self._layout.patch_length)
-        y_hat = _network.predict(
-            self._public_params(), X3.astype(self.output_weights_.dtype, copy=False),
-            _training.PREDICT_CHUNK, lengths,
-        )
+        y_hat = _network.predict(self._public_params(), X3, _training.PREDICT_CHUNK, lengths)
         if not np.isfinite(y_hat).all():
             n_bad = int(np.count_nonzero(~np.isfinite(y_hat).all(axis=1)))
             raise ValueError(
@@ -218,12 +217,14 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 f"{self.n_steps_} steps (the whole sequence), the patch_length_ attribute."
             )
         dtype = X.dtype if first_pass else self._theta.dtype
-        # the network's steps: patches of patch_length input steps (skrnn._patches)
-        X, lengths = _patches.to_patches(X.astype(dtype, copy=False), lengths,
-                                         _patches.fitted_patch_length(self) if first_pass
-                                         else self._layout.patch_length)
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
+        if first_pass:  # the network reads standardised inputs (skrnn._scaling)
+            self.x_mean_, self.x_scale_ = _scaling.statistics(X, lengths, sample_weight, dtype)
+        X = _scaling.standardise(X, lengths, self.x_mean_, self.x_scale_, dtype)
+        # the network's steps: patches of patch_length input steps (skrnn._patches)
+        X, lengths = _patches.to_patches(X, lengths, _patches.fitted_patch_length(self)
+                                         if first_pass else self._layout.patch_length)
         target = self._prepare_targets(y, sample_weight, first_pass, dtype, classes)
         rng = check_random_state(self.random_state) if first_pass else self._rng
         # the validation part first: a fit that cannot start changes no weights
@@ -473,6 +474,10 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self.__dict__.setdefault("best_epoch_", None)
             if self._has_linear_path_option:
                 self.__dict__.setdefault("skip_alpha_", None)
+            # pickled before the input standardisation: the network read X as it was
+            n_features = self.n_features_per_step_
+            self.__dict__.setdefault("x_mean_", np.zeros(n_features, self._theta.dtype))
+            self.__dict__.setdefault("x_scale_", np.ones(n_features, self._theta.dtype))
             # pickling copies views; make the public weights views of _theta again
             self._params = self._layout.params(self._theta)
             self._set_public_attributes()

@@ -166,7 +166,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     classes_ : ndarray of shape (n_classes,)
         The class labels (for multilabel targets, the label indices).
     input_weights_, recurrent_weights_, hidden_biases_, recurrent_biases_ : list of ndarray
-        The recurrent layers, as in :class:`RNNRegressor`.
+        The recurrent layers, as in :class:`RNNRegressor`; the first reads the
+        standardised inputs ``(X - x_mean_) / x_scale_``.
+    x_mean_, x_scale_ : ndarray of shape (n_features_per_step_,)
+        The input standardisation, as in :class:`RNNRegressor`.
     patch_length_ : int
         Input steps per step of the recurrence: ``patch_length``, or the
         training sequences' number of steps if it is shorter.

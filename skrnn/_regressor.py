@@ -172,7 +172,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         order (G = 1 for Elman; 3, ``[r | z | n]``, for GRU; 4,
         ``[i | f | g | o]``, for LSTM); ``n_in_0 = patch_length *
         n_features_per_step_`` (the values of a patch of steps; ``n_features_per_step_``
-        without patches) and ``n_in_l = hidden_size`` above.
+        without patches) and ``n_in_l = hidden_size`` above. The first layer
+        reads the standardised inputs ``(X - x_mean_) / x_scale_``.
+    x_mean_, x_scale_ : ndarray of shape (n_features_per_step_,)
+        Weighted mean and standard deviation of each feature of a step over
+        the valid steps of the first fit, the deviation rounded to a power of
+        two (1 for a feature that does not vary) and the mean to 1/4096 of it:
+        the network, the linear path included, reads ``(X - x_mean_) /
+        x_scale_``; ``partial_fit`` and ``warm_start`` keep them.
+        :mod:`skrnn.export` folds them into the exported weights.
     patch_length_ : int
         Input steps per step of the recurrence: ``patch_length``, or the
         training sequences' number of steps if it is shorter.
@@ -190,7 +198,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     output_bias_ : ndarray of shape (n_outputs,)
         ``b_y``, in the units of ``y``.
     skip_weights_ : ndarray of shape (`n_steps_` * `n_features_per_step_`, n_outputs)
-        ``W_xy``, the linear path, in the units of ``y``; row
+        ``W_xy``, the linear path, from the standardised inputs (``x_mean_``,
+        ``x_scale_``) to the units of ``y``; row
         ``t * n_features_per_step_ + j`` weighs feature ``j`` at step ``t``,
         the column order of the time-major flattened 2-D input. None without
         the linear path.

@@ -1,17 +1,23 @@
 """Export a fitted skrnn estimator to PyTorch, exactly.
 
-``predict`` is the forward pass of the public attributes, and every cell has
-PyTorch's equations with the gate blocks in PyTorch's order, so the export is
-a transpose of each weight matrix and a split of the biases:
+``predict`` is the forward pass of the public attributes on the standardised
+inputs ``(X - x_mean_) / x_scale_``, and every cell has PyTorch's equations
+with the gate blocks in PyTorch's order, so the export is a transpose of each
+weight matrix and a split of the biases, with the input standardisation folded
+into the first layer and the linear path (``W / s`` and ``b - (m / s) W``, with
+``m = x_mean_`` and ``s = x_scale_`` repeated along a patch or the window), so
+that the exported module reads raw inputs:
 
 - ``rnn.weight_ih_l{k}`` = ``input_weights_[k].T``, shape (G * hidden_size, n_in_k)
+  (layer 0: divided by ``x_scale_``)
 - ``rnn.weight_hh_l{k}`` = ``recurrent_weights_[k].T``, shape (G * hidden_size, hidden_size)
-- ``rnn.bias_ih_l{k}`` = ``hidden_biases_[k]``
+- ``rnn.bias_ih_l{k}`` = ``hidden_biases_[k]`` (layer 0: minus the standardisation's shift)
 - ``rnn.bias_hh_l{k}`` = zeros; for GRU ``[0 | 0 | recurrent_biases_[k]]``
 - ``linear.weight`` = ``output_weights_.T``, shape (n_outputs, hidden_size)
-- ``linear.bias`` = ``output_bias_``
-- ``skip.weight`` = ``skip_weights_.T``, shape (n_outputs, n_steps * n_features_per_step),
-  only for a regressor with ``skip_connection=True``
+- ``linear.bias`` = ``output_bias_`` (minus the linear path's shift)
+- ``skip.weight`` = ``skip_weights_.T`` divided by ``x_scale_``, shape
+  (n_outputs, n_steps * n_features_per_step), only for a regressor with
+  ``skip_connection=True``
 
 for ``torch.nn.RNN`` (``nonlinearity=activation``), ``torch.nn.GRU`` or
 ``torch.nn.LSTM`` with ``batch_first=True`` and ``num_layers=n_layers``, and a
@@ -23,7 +29,8 @@ on the batch-first flattened window (``X.flatten(1)``), added to the read-out.
 With ``patch_length=k > 1`` the recurrent module reads patches: its input size
 is ``k * n_features_per_step_`` (``weight_ih_l0`` has that many columns), and
 :func:`to_torch`'s module turns a batch ``(n, T, F)`` into ``(n, ceil(T / k), k * F)``
-itself (zeros in front, the last patch ending at the last step), while
+itself (the training mean of each feature in front, the last patch ending at the
+last step), while
 ``skip`` still reads the raw window. With ``readout="mean"`` or ``"max"`` the
 ``linear`` read-out takes the mean or the maximum of the recurrent module's
 outputs over the steps instead of the last one.
@@ -77,7 +84,7 @@ def torch_state_dict(estimator):
         :mod:`skrnn.export`.
     """
     _check_exportable(estimator)
-    return state_dict_of(estimator._public_params())
+    return state_dict_of(raw_input_params(estimator))
 
 
 def to_torch(estimator):
@@ -108,14 +115,25 @@ def to_torch(estimator):
     """
     _check_exportable(estimator)
     torch = _import_torch()
-    params = estimator._public_params()
+    params = raw_input_params(estimator)
     dtype = torch.float32 if params.W_hy.dtype == np.float32 else torch.float64
     # a regressor fitted on 1-D y predicts 1-D; a classifier returns its logits as they are
     module = torch_module(params.layout, dtype, squeeze=getattr(estimator, "_y_ndim", 2) == 1)
     module.load_state_dict(
         {key: torch.from_numpy(value) for key, value in state_dict_of(params).items()}
     )
+    # patches fill the front of a sequence with the training mean (zero once standardised)
+    module.fill.copy_(torch.from_numpy(np.asarray(estimator.x_mean_, dtype=params.W_hy.dtype)))
     return module.eval()
+
+
+def raw_input_params(estimator):
+    """The estimator's network on raw inputs: its public weights with the input
+    standardisation (``x_mean_``, ``x_scale_``) folded in (:func:`skrnn._scaling.fold`)."""
+    from ._scaling import fold
+
+    params = estimator._public_params()
+    return fold(params, estimator.x_mean_, estimator.x_scale_, params.W_hy.dtype)
 
 
 def _check_exportable(estimator):
@@ -158,7 +176,8 @@ def torch_module(layout, dtype, squeeze=False):
     if layout.skip_steps:
         skip = torch.nn.Linear(layout.skip_columns, layout.n_outputs, bias=False, dtype=dtype)
     return _torch_model_class()(rnn, linear, squeeze=squeeze, skip=skip,
-                                patch_length=layout.patch_length, readout=layout.readout)
+                                patch_length=layout.patch_length, readout=layout.readout,
+                                n_features=layout.n_inputs // layout.patch_length)
 
 
 def _import_torch():
@@ -192,14 +211,20 @@ def _torch_model_class():
             """A recurrent module, a linear read-out of its last step (or of the mean or
             maximum of its steps, ``readout``) (+ a linear path); with
             ``patch_length > 1`` the recurrence reads patches of that many steps,
-            aligned to the sequence's end (zeros in front of the first)."""
+            aligned to the sequence's end (the buffer ``fill``, the training mean of
+            each feature, in front of the first)."""
 
             def __init__(self, rnn, linear, squeeze=False, skip=None, patch_length=1,
-                         readout="last"):
+                         readout="last", n_features=None):
                 super().__init__()
                 self.rnn, self.linear, self.squeeze = rnn, linear, squeeze
                 self.skip = skip  # None: no linear path (registered as a submodule otherwise)
                 self.patch_length, self.readout = patch_length, readout
+                if n_features is None:
+                    n_features = rnn.input_size // patch_length
+                # not in state_dict(): its keys stay torch_state_dict's
+                self.register_buffer("fill", torch.zeros(n_features, dtype=rnn.weight_ih_l0.dtype),
+                                     persistent=False)
 
             def patches(self, X):
                 """``(n, T, F)`` as ``(n, ceil(T / k), k * F)``, the last patch ending at T."""
@@ -207,8 +232,9 @@ def _torch_model_class():
                 if k == 1:
                     return X
                 n, T, F = X.shape
-                front = -T % k  # zero steps before the first
-                X = torch.nn.functional.pad(X, (0, 0, front, 0))
+                front = -T % k  # steps before the first: the fill
+                if front:
+                    X = torch.cat([self.fill.expand(n, front, F), X], dim=1)
                 return X.reshape(n, (T + front) // k, k * F)
 
             def forward(self, X):

@@ -37,19 +37,20 @@ What equals what (each is tested bit for bit):
 - It is *not* one ``partial_fit`` over the whole series: each call is one
   epoch over its chunk (mini-batches never straddle two chunks, and
   ``shuffle=True`` permutes within a chunk), and :class:`~skrnn.RNNRegressor`
-  fixes its target standardisation (``y_mean_``, ``y_scale_``) at the first
-  ``partial_fit`` call, from the **first chunk's** ``y``, and so is its
+  fixes its target standardisation (``y_mean_``, ``y_scale_``) and both
+  estimators their input standardisation (``x_mean_``, ``x_scale_``) at the
+  first ``partial_fit`` call, from the **first chunk**, and so is its
   linear path (``skip_connection=True``, the default): the ridge fit of the
-  first chunk's windows, fixed afterwards. Scale ``y`` beforehand (e.g. with
+  first chunk's windows, fixed afterwards. Scale ``X`` and ``y`` beforehand (e.g. with
   statistics from a first pass) if the first chunk is not representative, and
-  make the first chunk large. When the first chunk has the whole series' mean and
-  standard deviation, ``shuffle=False`` and ``batch_size`` divides the chunk
+  make the first chunk large. When the first chunk has the whole series' means and
+  standard deviations, ``shuffle=False`` and ``batch_size`` divides the chunk
   size, the chunked epoch equals one ``partial_fit`` on the whole series.
 - ``partial_fit`` ignores ``max_iter`` and ``early_stopping``: hold out the
   last chunks yourself and call :meth:`~skrnn.RNNRegressor.score` on them to
   choose the number of ``epochs``.
 
-Features are best scaled. A row-wise ``transformer`` that is already fitted
+Features are best scaled on the whole series. A row-wise ``transformer`` that is already fitted
 (e.g. a ``StandardScaler`` fitted in a first pass with its own
 ``partial_fit``) is applied to every chunk before windowing, as
 ``make_pipeline(scaler, SequenceWindower(...))`` would do on the whole series.
@@ -355,9 +356,10 @@ def fit_chunks(estimator, chunks, window_length, *, epochs=1, padding="edge",
     chunk, continuing the optimizer state; so one epoch of ``fit_chunks`` is
     one pass over the series. Note:
 
-    - the target standardisation (``y_mean_``, ``y_scale_``) is fixed by the
-      first ``partial_fit`` call, from the **first chunk's** targets: scale
-      ``y`` beforehand if the first chunk is not representative;
+    - the target and input standardisations (``y_mean_``, ``y_scale_``,
+      ``x_mean_``, ``x_scale_``) are fixed by the first ``partial_fit`` call,
+      from the **first chunk**: scale ``X`` and ``y`` beforehand if the first
+      chunk is not representative;
     - ``max_iter`` and ``early_stopping`` do not apply (``partial_fit``
       ignores them); choose ``epochs`` on held-out chunks;
     - ``shuffle=True`` permutes the windows within each chunk, not across

@@ -128,11 +128,38 @@ def test_fit_chunks_equals_partial_fit_on_the_whole_series_windows(shuffle, cell
     assert chunked.y_mean_[0] != pytest.approx(np.mean(y), abs=1e-3)
 
 
+def balanced_series(n_rows, chunk, window, n_features=3, seed=0):
+    """Values +-1 whose windows (edge-padded at the start, as fit_chunks and
+    SequenceWindower make them) sum to 0 over the first chunk and over the whole
+    series, feature by feature: both then have mean 0 and standard deviation 1
+    exactly, so the input standardisation is the identity in both fits."""
+    assert window == 4  # the counts below: row 0 is in 10 windows, the last three in 3, 2, 1
+    rng = np.random.RandomState(seed)
+    X = rng.choice([-1.0, 1.0], size=(n_rows, n_features))
+
+    def set_sum(rows, total):
+        for column in range(n_features):
+            part = X[rows, column]
+            while part.sum() != total:  # one flip moves the sum by 2
+                i = rng.choice(np.flatnonzero(part == np.sign(part.sum() - total)))
+                part[i] = -part[i]
+            X[rows, column] = part
+
+    # 10 x_0 + 4 (x_1 + ... + x_{m-4}) + 3 x_{m-3} + 2 x_{m-2} + x_{m-1} = 0 for
+    # m = chunk and m = n_rows: x_0 = 1, the last three -1, 1, -1, the middle -2
+    X[0] = 1.0
+    X[chunk - 3 : chunk] = X[n_rows - 3 :] = [[-1.0], [1.0], [-1.0]]
+    set_sum(slice(1, chunk - 3), -2.0)
+    set_sum(slice(chunk, n_rows - 3), 1.0)  # so that rows 1 to n_rows - 4 sum to -2
+    return X
+
+
 def test_chunked_epoch_equals_one_whole_epoch_when_the_first_chunk_has_the_series_statistics():
     # With y = +-1 and each chunk balanced, the first chunk's mean (0) and std (1)
-    # are exactly the whole series'; with shuffle=False and batch_size dividing
-    # the chunk size, the mini-batches are the same, in the same order.
-    X, _ = series(n_rows=800)
+    # are exactly the whole series', and so are the inputs' (balanced_series);
+    # with shuffle=False and batch_size dividing the chunk size, the mini-batches
+    # are the same, in the same order.
+    X = balanced_series(800, 200, 4)
     y = np.tile([1.0, -1.0], 400)
     # Without the linear path, which starts at the ridge fit of the first
     # partial_fit's data (the first chunk here, the whole series there).
@@ -142,6 +169,8 @@ def test_chunked_epoch_equals_one_whole_epoch_when_the_first_chunk_has_the_serie
     whole = RNNRegressor(**params).partial_fit(*whole_windows(X, y, 4))
     np.testing.assert_array_equal(chunked.y_mean_, whole.y_mean_)
     np.testing.assert_array_equal(chunked.y_scale_, whole.y_scale_)
+    for model in (chunked, whole):
+        assert np.all(model.x_mean_ == 0) and np.all(model.x_scale_ == 1)
     for a, b in zip(chunked.input_weights_ + chunked.recurrent_weights_,
                     whole.input_weights_ + whole.recurrent_weights_, strict=True):
         np.testing.assert_array_equal(a, b)

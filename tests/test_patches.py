@@ -108,15 +108,27 @@ def data(n=160, T=10, F=2, seed=0):
     return X, X[:, -1, 0] + 0.5 * X[:, 3, 1] + 0.1 * rng.normal(size=n)
 
 
+def balanced_data(n=160, T=12, F=2, seed=0):
+    """Values +-1, each sample beside its negative: every feature of a step (and
+    every column of a patch) has mean 0 and standard deviation 1 exactly, so the
+    estimators' input standardisation is the identity, to the last bit."""
+    rng = np.random.RandomState(seed)
+    half = rng.choice([-1.0, 1.0], size=(n // 2, T, F))
+    X = np.concatenate([half, -half])
+    return X, X[:, -1, 0] + 0.5 * X[:, 3, 1] + 0.1 * rng.normal(size=n)
+
+
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_the_estimator_is_the_network_on_patches(k):
     """Without the linear path, patch_length=k on X is the plain model on X patched
     by hand (the same draws, the same training, truncated BPTT counting patches)."""
-    X, y = data()
+    X, y = balanced_data()
     patches, _ = to_patches(X, None, k)
     params = dict(skip_connection=False, random_state=0, max_iter=5, bptt_steps=2)
     a = RNNRegressor(patch_length=k, **params).fit(X, y)
     b = RNNRegressor(**params).fit(patches, y)
+    for model in (a, b):  # the standardisation is the identity on this data
+        assert np.all(model.x_mean_ == 0) and np.all(model.x_scale_ == 1)
     np.testing.assert_array_equal(a.predict(X), b.predict(patches))
     assert a.input_weights_[0].shape == (2 * k, a.input_weights_[0].shape[1])
 

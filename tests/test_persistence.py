@@ -20,6 +20,7 @@ import skrnn
 from pathlib import Path
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceWindower
+from skrnn._scaling import fold
 from skrnn.exceptions import InconsistentVersionWarning
 from skrnn.persistence import load_model, save_model
 from ._helpers import QUIET, Callback
@@ -310,7 +311,7 @@ def test_the_file_is_an_npz_with_json_metadata(tmp_path):
         np.testing.assert_array_equal(npz["W_hy"] * npz["y_scale"], model.output_weights_)
         np.testing.assert_array_equal(npz["loss_curve"], model.loss_curve_)
         assert {"adam_m/W_xh_0", "adam_v/b_y", "rng_keys"} <= set(npz.files)
-    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 4
+    assert metadata["format"] == "skrnn.RNNRegressor" and metadata["format_version"] == 5
     assert metadata["skrnn_version"] == skrnn.__version__
     assert metadata["params"] == model.get_params()
     assert metadata["fitted"]["n_iter_"] == model.n_iter_ == 4
@@ -450,8 +451,8 @@ TAMPERING = {
                       "params: The 'activation' parameter"),
     "param_wrong_type": (edit_metadata(_set(["params", "hidden_size"], "5")), "hidden_size"),
     "other_format": (edit_metadata(_set(["format"], "sklearn.MLPRegressor")), "format"),
-    "future_format_version": (edit_metadata(_set(["format_version"], 5)),
-                              "unsupported skrnn model format_version 5"),
+    "future_format_version": (edit_metadata(_set(["format_version"], 6)),
+                              "unsupported skrnn model format_version 6"),
     "format_version_0": (edit_metadata(_set(["format_version"], 0)), "format_version 0"),
     "unknown_cell": (edit_metadata(_set(["params", "cell"], "transformer")),
                      "params: The 'cell' parameter"),
@@ -503,6 +504,12 @@ TAMPERING = {
                     "'W_hh_0' has dtype float32, expected float64"),
     "integer_array": (edit_members(lambda m: m.update({"y_mean.npy": npy(np.zeros(1, int))})),
                       "'y_mean' has dtype int64"),
+    "zero_x_scale": (edit_members(lambda m: m.update({"x_scale.npy": npy(np.zeros(2))})),
+                     "x_scale positive"),
+    "nan_x_mean": (edit_members(lambda m: m.update({"x_mean.npy": npy(np.full(2, np.nan))})),
+                   "x_mean must be finite"),
+    "x_scale_wrong_shape": (edit_members(lambda m: m.update({"x_scale.npy": npy(np.ones(3))})),
+                            r"'x_scale' has shape \(3,\), expected \(2,\)"),
     "pickled_object_array": (
         edit_members(lambda m: m.update(
             {"W_hh_0.npy": npy(np.array([_Explode()] * 25, dtype=object).reshape(5, 5),
@@ -577,15 +584,16 @@ def test_a_file_of_format_version_1_still_loads_and_trains_on():
     buffer = io.BytesIO()  # and it is saved again in the current format
     save_model(model, buffer)
     with zipfile.ZipFile(buffer) as archive:
-        assert json.loads(archive.read("metadata.json"))["format_version"] == 4
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 5
 
 
 def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
     """``lstm_format_v3.npz`` was written by skrnn 0.3.0 before patches (format
     version 3: the default LSTM with its linear path, 4 epochs); the expected
     predictions, before and after one more partial_fit, were computed by it. It
-    loads with ``patch_length=1`` (whatever the default), predicts and trains on
-    as then, and is saved again as version 4."""
+    loads with ``patch_length=1`` (whatever the default) and the identity for an
+    input standardisation, predicts and trains on as then, and is saved again in
+    the current version."""
     expected = np.load(DATA / "lstm_format_v3_expected.npz")
     with zipfile.ZipFile(DATA / "lstm_format_v3.npz") as archive:
         metadata = json.loads(archive.read("metadata.json"))
@@ -595,6 +603,7 @@ def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
         model = load_model(DATA / "lstm_format_v3.npz")
     assert model.patch_length == 1 and model._layout.patch_length == 1
     assert model.readout == "last" and model._layout.readout == "last"
+    assert np.all(model.x_mean_ == 0) and np.all(model.x_scale_ == 1)
     X, y = expected["X"], expected["y"]
     np.testing.assert_array_equal(model.predict(X), expected["prediction"])
     model.partial_fit(X, y)
@@ -603,7 +612,7 @@ def test_a_file_of_format_version_3_loads_with_one_step_per_patch():
     save_model(model, buffer)
     with zipfile.ZipFile(buffer) as archive:
         saved = json.loads(archive.read("metadata.json"))
-    assert saved["format_version"] == 4 and saved["fitted"]["network"]["patch_length"] == 1
+    assert saved["format_version"] == 5 and saved["fitted"]["network"]["patch_length"] == 1
 
 
 def test_patch_length_and_readout_are_saved_and_loaded():
@@ -637,7 +646,7 @@ def test_file_members_are_the_layout_blocks(cell):
     blocks |= {"W_hy", "b_y"}
     assert blocks <= names
     assert {n for n in names if not n.startswith(("adam_", "sgd_"))} - blocks == {
-        "y_mean", "y_scale", "loss_curve", "grad_norm_curve", "rng_keys"}
+        "x_mean", "x_scale", "y_mean", "y_scale", "loss_curve", "grad_norm_curve", "rng_keys"}
     assert {f"adam_m/{b}" for b in blocks} <= names
 
 
@@ -695,9 +704,15 @@ def test_the_ridge_penalty_and_best_epoch_are_saved(linear_path_file):
     assert loaded.best_epoch_ == model.best_epoch_
 
 
-def _downgrade_to_version_2(members):
-    """The same model as a version-2 file wrote it: no skip_alpha, no best_epoch_."""
+def _downgrade_to_version_2(members, model):
+    """The same model as a version-2 file wrote it: no skip_alpha, no best_epoch_, and
+    no input standardisation: the network reads raw inputs (``model``'s folded in)."""
     members.pop("skip_alpha.npy")
+    for name in ("x_mean", "x_scale"):  # added in version 5
+        members.pop(f"{name}.npy")
+    raw = dict(fold(model._params, model.x_mean_, model.x_scale_, np.float64).named())
+    for name in ("W_xh_0", "b_h_0", "W_xy", "b_y"):
+        members[f"{name}.npy"] = npy(raw[name])
     metadata = json.loads(members["metadata.json"])
     metadata["format_version"] = 2
     metadata["fitted"].pop("best_epoch_")
@@ -716,8 +731,8 @@ def test_a_version_2_file_loads_with_its_path_penalised_by_alpha(linear_path_fil
     X, y = data(n_samples=150)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        old = load_model(io.BytesIO(_downgrade_to_version_2(members_of(content))))
-    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+        old = load_model(io.BytesIO(_downgrade_to_version_2(members_of(content), model)))
+    np.testing.assert_allclose(old.predict(X), model.predict(X), rtol=1e-12)
     assert old.skip_alpha_ is None and old.best_epoch_ is None
     # as it was trained then: alpha on every weight matrix, the linear path included,
     # and the path trains on (the current file's path stays at its ridge fit)

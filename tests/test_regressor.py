@@ -49,10 +49,11 @@ def manual_step(model, layer, x_t, state):
 
 
 def manual_forward(model, X3):
-    """The documented forward pass, from the public attributes, one sample at a time."""
+    """The documented forward pass, from the public attributes, one sample at a time,
+    on the standardised inputs ``(X - x_mean_) / x_scale_``."""
     out = []
     hidden = model.recurrent_weights_[0].shape[0]
-    for seq in X3:
+    for seq in (X3 - model.x_mean_) / model.x_scale_:
         inputs = seq
         for layer in range(len(model.input_weights_)):
             zero = np.zeros(hidden)
@@ -323,9 +324,12 @@ def test_integer_sample_weight_equals_repeating_samples(cell, activation, hidden
     repeated = RNNRegressor(**params).fit(X.repeat(w, axis=0), y.repeat(w))
     unweighted = RNNRegressor(**params).fit(X, y)
     assert weighted.alpha == 1e-2 and weighted.skip_connection  # the defaults
-    # to 1e-7, as zero weights above: rounding at the ridge start, grown by Adam
-    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-7, atol=1e-8)
-    assert not np.allclose(weighted.predict(X), unweighted.predict(X))
+    # to 1e-6: rounding at the ridge start, grown by Adam. The ridge of 30 columns on
+    # 12 distinct samples is ill-conditioned: the two starts already differ by 1.1e-7
+    # in predict (1.7e-7 before the input standardisation), which the Elman and GRU
+    # fits keep over 20 epochs and the LSTM grows to 4.5e-7 in its first two
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=0, atol=1e-6)
+    assert np.abs(weighted.predict(X) - unweighted.predict(X)).max() > 1e-2
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -530,9 +534,10 @@ def adding_problem(n_samples, n_steps, seed=0):
 def test_gated_cells_learn_the_adding_problem_the_elman_cell_cannot():
     """Over 40 steps the first marked value may lie 39 steps before the end: the
     Elman cell's gradient from there vanishes and its loss stays near that of
-    predicting the mean (0.5); with the same size, budget and seed the gated
-    cells reach a loss dozens of times lower. Measured (seeds 0/1): Elman
-    0.379/0.427, GRU 0.006/0.009, LSTM 0.010/0.009."""
+    predicting the mean (0.5) far more than the gated cells', which with the same
+    size, budget and seed reach a loss more than ten times lower. Measured (seed
+    0): Elman 0.084, GRU 0.0033, LSTM 0.0027 (before the estimators standardised
+    their inputs, seeds 0/1: Elman 0.379/0.427, GRU 0.006/0.009, LSTM 0.010/0.009)."""
     X, y = adding_problem(512, 40)
     losses = {}
     for cell in CELLS:
@@ -545,9 +550,9 @@ def test_gated_cells_learn_the_adding_problem_the_elman_cell_cannot():
             X_new, y_new = adding_problem(256, 40, seed=1)
             assert model.score(X_new, y_new) > 0.9, cell
     print({cell: round(loss, 4) for cell, loss in losses.items()})
-    assert losses["elman"] > 0.3
+    assert losses["elman"] > 0.05
     for cell in ("gru", "lstm"):
-        assert losses[cell] < 0.05 * losses["elman"]
+        assert losses[cell] < 0.1 * losses["elman"]
 
 
 def test_grid_search_over_cell():
@@ -724,8 +729,9 @@ def test_linear_path_is_the_ridge_fit_of_the_training_part(weighted):
     model.fit(X, y, sample_weight=w)
     train = slice(0, 450)  # the chronological tail (50) is the validation part
     for k in range(2):
+        Z = (X[train] - model.x_mean_) / model.x_scale_  # the standardised inputs
         ridge = Ridge(alpha=model.skip_alpha_[k]).fit(
-            X[train].reshape(450, -1), y[train, k],
+            Z.reshape(450, -1), y[train, k],
             sample_weight=None if w is None else w[train],
         )
         np.testing.assert_allclose(model.skip_weights_[:, k], ridge.coef_, rtol=1e-9,

@@ -18,6 +18,8 @@
       with the read-out in the units of the *standardised* target
       (``output_weights_ = W_hy * y_scale_``, ``output_bias_ = b_y * y_scale_
       + y_mean_``), all of the model's dtype;
+    - ``x_mean``, ``x_scale``: the input standardisation (``x_mean_``,
+      ``x_scale_``, one value per feature of a step, the model's dtype);
     - ``skip_alpha``: the ridge penalty of a regressor's linear path;
     - ``y_mean``, ``y_scale``: a regressor's target standardisation (a
       classifier's ``classes_`` are JSON values in the metadata, with their
@@ -40,7 +42,9 @@ later; a file without it has no linear path. Version 3 added ``skip_alpha``
 older files load with ``skip_alpha_ = None``: their path stays penalised by
 ``alpha``, as it was trained) and ``best_epoch_`` (older files: None).
 Version 4 added ``patch_length`` and ``readout`` (parameters, and in the fitted
-network); older files load with 1 and "last".
+network); older files load with 1 and "last". Version 5 added ``x_mean`` and
+``x_scale``, the input standardisation; older files load with 0 and 1 (their
+networks read the inputs as they are).
 
 :func:`load_model` is meant to be safe on untrusted files: it never unpickles
 (arrays are read with ``allow_pickle=False`` semantics, only float or uint32
@@ -163,8 +167,9 @@ def save_model(model, path, *, include_optimizer=True):
 
 
 def _training_arrays(model):
-    """The linear path's penalty and the training curves, as float64 arrays."""
-    arrays = {}
+    """The input standardisation (the model's dtype), the linear path's penalty and
+    the training curves (float64)."""
+    arrays = {"x_mean": np.asarray(model.x_mean_), "x_scale": np.asarray(model.x_scale_)}
     if getattr(model, "skip_alpha_", None) is not None:  # the linear path's ridge penalty
         arrays["skip_alpha"] = np.asarray(model.skip_alpha_, dtype=np.float64)
     arrays.update(_state.curve_arrays(model))

@@ -14,9 +14,9 @@ import numpy as np
 
 from .._warnings import warn
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # versions this skrnn reads; 1 predates the cell parameter (always Elman)
-READABLE_VERSIONS = (1, 2, 3, 4)
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 METADATA = "metadata.json"
 _MAX_METADATA_BYTES = 64 * 2**20
 METADATA_KEYS = {

@@ -12,6 +12,8 @@
   "last", the read-out of the last state, and ``flat_order`` ("time_major").
   And the regressor's ``loss`` and
   ``quantile``: older files "squared_error" and None.
+- Version 5 added the ``x_mean`` and ``x_scale`` arrays, the input
+  standardisation; older files: 0 and 1, the network read the inputs as they are.
 """
 
 from ._format import check_keys

@@ -26,6 +26,7 @@ def load(archive, members, metadata, cls, format_version):
         cls, params, expect(metadata, "random_state_is_generator", bool, "the metadata"))
     fitted = upgrade_fitted(metadata["fitted"], format_version, cls._STATE_KEYS, model)
     sizes = _sizes(fitted)
+    sizes.has_x_scaling = format_version >= 5  # the input standardisation arrays
     optimizer = _optimizer_meta(metadata["optimizer"])
     layout = _layout(fitted["network"], sizes, members)
     sizes.has_skip_alpha = expect(fitted, "has_skip_alpha", bool, "fitted")
@@ -150,6 +151,8 @@ def _expected_members(model, layout, sizes, fitted, optimizer):
     shapes = block_names(layout)
     expected = {name: (shape, (sizes.dtype,)) for name, shape in shapes.items()}
     expected.update(model._load_head_state(fitted, sizes.n_outputs))
+    if sizes.has_x_scaling:
+        expected["x_mean"] = expected["x_scale"] = ((sizes.n_features_per_step,), (sizes.dtype,))
     if sizes.has_skip_alpha:  # a linear path has the ridge penalty it started with
         expected["skip_alpha"] = ((sizes.n_outputs,), _FLOAT64)
     expected["loss_curve"] = ((sizes.n_iter,), _FLOAT64)
@@ -175,6 +178,7 @@ def _restore_network(model, layout, sizes, arrays):
     model.n_steps_, model.n_features_per_step_ = sizes.n_steps, sizes.n_features_per_step
     model.n_outputs_ = sizes.n_outputs
     model._load_head_arrays(arrays)
+    _restore_x_scaling(model, sizes, arrays)
     model._layout = layout
     model._theta = np.zeros(layout.size, dtype=sizes.dtype)
     model._params = layout.params(model._theta)
@@ -185,6 +189,19 @@ def _restore_network(model, layout, sizes, arrays):
         if sizes.has_skip_alpha and not np.all(
                 (model.skip_alpha_ > 0) & np.isfinite(model.skip_alpha_)):
             raise ValueError("invalid skrnn model file: skip_alpha must be positive and finite")
+
+
+def _restore_x_scaling(model, sizes, arrays):
+    """The input standardisation; a file written before it: the identity."""
+    if not sizes.has_x_scaling:
+        model.x_mean_ = np.zeros(sizes.n_features_per_step, dtype=sizes.dtype)
+        model.x_scale_ = np.ones(sizes.n_features_per_step, dtype=sizes.dtype)
+        return
+    model.x_mean_, model.x_scale_ = arrays["x_mean"], arrays["x_scale"]
+    if not (np.isfinite(model.x_mean_).all() and np.isfinite(model.x_scale_).all()
+            and (model.x_scale_ > 0).all()):
+        raise ValueError("invalid skrnn model file: x_mean must be finite and x_scale "
+                         "positive and finite")
 
 
 def _restore_rng(model, metadata, arrays):
