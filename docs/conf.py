@@ -185,7 +185,7 @@ html_theme_options = {
     # (a page that no pattern matches gets no secondary sidebar)
     "secondary_sidebar_items": {
         **{page: ["page-toc"] for page in ["index", "quickstart", "api", "reliability",
-                                           "benchmarks", "dask"]},
+                                           "benchmarks", "dask", "interop"]},
         "user_guide/*": ["page-toc"],
         "generated/*": ["page-toc"],
     },
@@ -199,6 +199,7 @@ html_sidebars = {
     "reliability": [],
     "benchmarks": [],
     "dask": [],
+    "interop": [],
 }
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 ORDER = [
     "plot_weather_forecast.py",
     "plot_multi_step.py",
+    "plot_intervals.py",
     "plot_training_curves.py",
     "plot_callbacks.py",
     "plot_grid_search.py",
