@@ -181,10 +181,10 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             n_bad = int(np.count_nonzero(~np.isfinite(y_hat).all(axis=1)))
             raise ValueError(
                 f"{type(self).__name__}.predict: the network's output overflowed to inf "
-                f"or NaN for {n_bad} of {y_hat.shape[0]} samples: their inputs are too "
-                "large for the network's weights. Scale the inputs the way the training "
-                "data was scaled (e.g. with StandardScaler), and check any weights set "
-                "by hand."
+                f"or NaN for {n_bad} of {y_hat.shape[0]} samples: their inputs lie too "
+                "far outside the training data (standardised with x_mean_ and x_scale_ "
+                "of the fit) for the network's weights. Scale them the way the training "
+                "data was scaled, and check any weights set by hand."
             )
         return y_hat
 

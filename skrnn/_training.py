@@ -138,8 +138,7 @@ def raise_diverged(model, what):
     raise ValueError(
         f"{type(model).__name__} diverged: {what}. Use a smaller learning_rate_init "
         f"(now {_optimizers.learning_rate(model):g}) or clip the gradient with "
-        f"clip_grad_norm (now {model.clip_grad_norm}), and scale the inputs "
-        "(e.g. with StandardScaler)."
+        f"clip_grad_norm (now {model.clip_grad_norm})."
     )
 
 
