@@ -90,7 +90,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         sets of the three development problems, turning it on lowered the
         cross-validated accuracy from 0.888 to 0.786-0.806,
         ``benchmarks/select_classifier_defaults.py``; turning it on from 100
-        samples, as the regressor does, was a candidate of its second round and
+        samples, as the regressor then did, was a candidate of its second round and
         failed it: the held-out part of a few hundred sequences of several
         classes is too small and warns). A warning says when the held-out part
         has fewer than 10 samples of some class.

@@ -74,8 +74,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         The weights before the first epoch are a candidate too: with the
         linear path (``skip_connection``), a fit whose network never improves
         on the ridge fit it starts from ends as that ridge fit
-        (``best_epoch_ = 0``). "auto" enables it when ``fit`` gets at least 100
-        samples (a validation tail of 10 at the default ``validation_fraction``).
+        (``best_epoch_ = 0``). "auto" enables it when ``fit`` gets at least 50
+        samples (a validation tail of 5 at the default ``validation_fraction``;
+        chosen among 100, 50, 30, 20 and 10 on development folds by
+        ``benchmarks/select_small_data_stopping.py``); below that, the network
+        trains past its ridge start until the training loss stops improving.
         ``partial_fit`` never holds data out.
     validation_fraction : float, default=0.1
         Fraction of the samples held out when early stopping is on.
@@ -332,9 +335,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """Early stopping keeps the epoch of the lowest validation loss, for the losses
         whose minimiser is not the mean (R² would favour the mean)."""
         return self.loss != "squared_error"
-    # a validation tail of 10 samples or more (at validation_fraction=0.1) can tell the
-    # network's epochs from the ridge fit it starts from
-    _auto_early_stopping_min_samples = 100
+    # from 50 samples on (a validation tail of 5 at validation_fraction=0.1) the ridge
+    # floor guards small data; chosen among 100, 50, 30, 20, 10 by
+    # benchmarks/select_small_data_stopping.py (results/small_data_stopping.json)
+    _auto_early_stopping_min_samples = 50
     _has_linear_path_option = True
 
     def __init__(

@@ -56,7 +56,7 @@ def test_on_a_linear_series_the_default_fit_is_the_ridge_fit(seed):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # it ends by early stopping
         model = RNNRegressor(random_state=seed).fit(X, y)
-    assert model.validation_scores_ is not None  # "auto": on from 100 samples
+    assert model.validation_scores_ is not None  # "auto": on from 50 samples
     ridge, flat, _ = ridge_of_training_part(model, X, y)
     rms = np.sqrt(np.mean((model.predict(X) - ridge.predict(flat)) ** 2))
     assert rms <= 0.15 * y.std()
@@ -184,3 +184,24 @@ def test_normalised_weights_choose_the_same_ridge_fit_as_unit_weights():
     np.testing.assert_allclose(normalised[0], ones[0], rtol=1e-9, atol=1e-12)
     assert normalised[2][0] == pytest.approx(ones[2][0] / 500, rel=1e-9)  # same grid point
     assert ones[2][0] < 1e-3 * np.median(((window - window.mean(0)) ** 2).sum(0))
+
+
+def test_the_auto_threshold_is_what_its_selection_chose():
+    """benchmarks/select_small_data_stopping.py chose, by a rule written before its run,
+    from how many samples early_stopping="auto" holds out a validation tail (and so
+    keeps the ridge floor); the regressor's default and docstring are its choice."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    record = json.loads((root / "benchmarks" / "results" / "small_data_stopping.json").read_text())
+    chosen = record["chosen"]
+    assert RNNRegressor._auto_early_stopping_min_samples == chosen
+    assert f"at least {chosen}\n" in RNNRegressor.__doc__
+    winner = next(c for c in record["candidates"] if c["threshold"] == chosen)
+    assert winner["admissible"]
+    X, y = linear_ar(n=chosen + 10)  # windows of 10 steps
+    assert len(X) == chosen
+    assert RNNRegressor(max_iter=2, random_state=0).fit(X, y).validation_scores_ is not None
+    model = RNNRegressor(max_iter=2, random_state=0).fit(X[1:], y[1:])
+    assert model.validation_scores_ is None

@@ -181,10 +181,10 @@ def test_early_stopping_holds_out_the_chronological_tail(cell):
 
 
 def test_early_stopping_auto_and_off():
-    X, y = delayed_copy(n_samples=100)
+    X, y = delayed_copy(n_samples=50)  # "auto": on from 50 samples
     auto = RNNRegressor(max_iter=3, random_state=0).fit(X, y)
     assert len(auto.validation_scores_) == auto.n_iter_
-    small = RNNRegressor(max_iter=3, random_state=0).fit(X[:99], y[:99])
+    small = RNNRegressor(max_iter=3, random_state=0).fit(X[:49], y[:49])
     assert small.validation_scores_ is None and small.validation_loss_curve_ is None
     assert small.best_validation_score_ is None
     assert small.best_loss_ == min(small.loss_curve_)
@@ -198,7 +198,9 @@ def test_convergence_warning_when_max_iter_is_reached():
 
 def test_tol_stops_training_early():
     X, y = delayed_copy(n_samples=50)
-    model = RNNRegressor(max_iter=500, tol=1.0, n_iter_no_change=2, random_state=0).fit(X, y)
+    # the rule on the training loss (early stopping, on from 50 samples, is off)
+    model = RNNRegressor(max_iter=500, tol=1.0, n_iter_no_change=2, early_stopping=False,
+                         random_state=0).fit(X, y)
     # the first epoch improves on +inf; the next three do not improve by 1.0, and
     # the third of them exceeds n_iter_no_change=2 (MLPRegressor's rule)
     assert model.n_iter_ == 4

@@ -50,7 +50,7 @@ X.head()
 # ``SequenceWindower(7)`` turns each day into the window of the 7 days that
 # end on it: 3-D ``(n_days, 7, 3)`` for the RNN, flattened to 21 columns for
 # the others. The scaler is fitted on the training days only, inside the
-# pipeline. ``RNNRegressor`` keeps its defaults; with at least 100 training
+# pipeline. ``RNNRegressor`` keeps its defaults; with at least 50 training
 # samples it holds out the last 10 % of them for early stopping, and it starts
 # as the ridge fit of the window (its linear path), which early stopping keeps if
 # no epoch of the network improves on it.
