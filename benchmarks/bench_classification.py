@@ -17,10 +17,11 @@ n_channels)`` series. JapaneseVowels is padded with ``skrnn.pad_sequences``
 valid steps; the networks read the padding (torch through
 ``pack_padded_sequence``), the flattened models get it as zeros.
 
-Models: RNNClassifier at its defaults (GRU), with cell="elman" and
-cell="lstm", and with patches of 5 steps (``patch_length=5``, with and without
-``readout="max"``: the effect of issue 27's options, not defaults; defaults
-otherwise); if torch is installed, nn.GRU(64) and
+Models: RNNClassifier at its defaults (GRU; ``patch_length="auto"``: patches
+of ``ceil(T / 10)`` steps on GunPoint and BasicMotions, none on the two short
+problems), with cell="elman" and cell="lstm", without patches
+(``patch_length=1``, the default before issue 27) and with patches of 5 steps
+(``patch_length=5``, with and without ``readout="max"``); if torch is installed, nn.GRU(64) and
 nn.LSTM(64) + Linear, Adam lr 1e-3, cross-entropy, batch 16, a fixed number
 of epochs and no early stopping; RidgeClassifierCV (its own leave-one-out
 choice of alpha on the training set) and KNeighborsClassifier(1). Nothing is
@@ -171,7 +172,9 @@ def main():
         "RNNClassifier (defaults: gru)": lambda s: RNNClassifier(random_state=s),
         'RNNClassifier(cell="elman")': lambda s: RNNClassifier(cell="elman", random_state=s),
         'RNNClassifier(cell="lstm")': lambda s: RNNClassifier(cell="lstm", random_state=s),
-        # the effect of patches of steps and of pooling (issue 27), not a default
+        # the effect of patches of steps and of pooling (issue 27): the defaults
+        # patch long sequences ("auto"); without patches, and fixed patches of 5
+        "RNNClassifier(patch_length=1)": lambda s: RNNClassifier(patch_length=1, random_state=s),
         "RNNClassifier(patch_length=5)": lambda s: RNNClassifier(patch_length=5, random_state=s),
         'RNNClassifier(patch_length=5, readout="max")': lambda s: RNNClassifier(
             patch_length=5, readout="max", random_state=s),

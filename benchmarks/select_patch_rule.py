@@ -57,6 +57,15 @@ asks for no loss in accuracy, then takes the more accurate and the cheaper:
    patches on those, choosing nothing), and its windows of at most 32 steps
    would not change anyway.
 
+Outcome of round 2 (added after the run; the rule above unchanged): admissible
+were the defaults and the four ``"last"`` rules; every pooled read-out lost 0.05
+on ItalyPowerDemand (0.897-0.898 against 0.948). Highest score ``S = 30``
+(0.929); within 0.01 of it ``S = 10`` (0.922, median fit 0.10 s) and ``S = 50``
+(0.922, 0.26 s); chosen ``S = 10``, ``"last"``, against the defaults' 0.910 and
+0.56 s. A first run of this round marked the defaults themselves inadmissible
+(a difference of 0 is not above minus 0 standard errors); the choice was the
+same, and the rule now admits them, as it says.
+
 Results: ``benchmarks/results/patch_rule.json`` (round 2; round 1's in git).
 """
 
@@ -178,7 +187,8 @@ def summarise(fits, steps):
         worst = min(row["problems"][n]["accuracy"] - base["problems"][n]["accuracy"]
                     for n in DATASETS)
         row["worst_problem_difference"] = float(worst)
-        row["admissible"] = bool(row["difference"] > -row["two_se"] / 2 and worst >= -0.02)
+        row["admissible"] = bool(row is base or (row["difference"] > -row["two_se"] / 2
+                                                 and worst >= -0.02))
     return table
 
 
@@ -189,8 +199,7 @@ def select(table, round_=2):
     else:
         base = next(r for r in table if (r["target_steps"], r["readout"]) == ("inf", "last"))
         passing, tie = [r for r in table if r["admissible"]], 0.01
-        if not passing:  # the defaults are always admissible: never reached
-            passing = [base]
+        assert base in passing  # the defaults are always admissible
     if not passing:
         return BASELINE
     best = max(r["score"] for r in passing)

@@ -80,7 +80,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "bptt_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "patch_length": [Interval(Integral, 1, None, closed="left")],
+        "patch_length": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "readout": [StrOptions({"last", "mean", "max"})],
         "flat_order": [StrOptions({"time_major", "feature_major"})],
         "n_features_per_step": [Interval(Integral, 1, None, closed="left"), None],
@@ -209,7 +209,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         if not first_pass:
             self._check_same_network()
         X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
-        if first_pass and self.patch_length > self.n_steps_:
+        if (first_pass and not isinstance(self.patch_length, str)
+                and self.patch_length > self.n_steps_):
             warn(
                 f"{type(self).__name__}: patch_length={self.patch_length} is longer than "
                 f"the {self.n_steps_} steps of the training sequences, and input weights "

@@ -124,14 +124,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Truncated BPTT: gradients flow back at most this many steps of the
         recurrence from the end of each sequence (patches, with
         ``patch_length > 1``). None backpropagates through the whole sequence.
-    patch_length : int, default=1
+    patch_length : int or "auto", default="auto"
         Input steps read by each step of the recurrence: a sequence of ``T``
         steps of ``F`` features runs as ``ceil(T / patch_length)`` steps of
         ``patch_length * F`` values, so long sequences cost fewer steps (and
         the first layer's input weights act as a strided linear filter over
         each patch). Patches end at each sequence's last valid step; the first
-        is zero-filled at its start when ``T`` is not a multiple. The linear
-        path (``skip_connection``) still reads the raw window. See the user
+        is filled with the training mean at its start when ``T`` is not a
+        multiple. "auto": 1 for training sequences of at most 32 steps, else
+        ``ceil(T / 10)``, about 10 steps of recurrence (chosen by
+        ``benchmarks/select_patch_rule.py`` on the training sets of four
+        problems; the fitted value is ``patch_length_``). See the user
         guide, "Long sequences: patches of steps".
     readout : {"last", "mean", "max"}, default="last"
         What the output layer reads of the top layer's states: the state after
@@ -247,7 +250,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         random_state=None, tol=3e-4, n_iter_no_change=50, early_stopping="auto",
         validation_fraction=0.1, validation_split="stratified", alpha=3e-2, momentum=0.9,
         nesterovs_momentum=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, clip_grad_norm=5.0,
-        bptt_steps=None, patch_length=1, readout="last", n_features_per_step=None,
+        bptt_steps=None, patch_length="auto", readout="last", n_features_per_step=None,
         flat_order="time_major", warm_start=False, verbose=False,
     ):
         self.cell = cell

@@ -5,7 +5,7 @@ A sequence of ``L`` steps of ``F`` features becomes ``ceil(L / k)`` patches of
 first). Patches are aligned to the sequence's *end*: the last patch holds the
 last ``k`` steps, so a window's most recent steps always form a whole patch,
 and the first patch is zero-filled at its start when ``L`` is not a multiple
-of ``k``. With right-padded (variable-length) batches each sequence is
+of ``k`` (the network's inputs are standardised: a zero is the training mean). With right-padded (variable-length) batches each sequence is
 patched from its own last valid step, and its patches are right-padded in
 turn (``ceil(lengths / k)`` valid patches), so the padding stays invisible.
 
@@ -16,13 +16,31 @@ does for transformers. The linear path keeps reading the raw window: the last
 patches (:func:`skrnn._network.raw_window`).
 """
 
+import math
+
 import numpy as np
+
+# patch_length="auto": sequences of at most AUTO_SHORT steps are read step by
+# step; longer ones in patches of ceil(T / AUTO_STEPS) steps, so that the
+# recurrence runs about AUTO_STEPS steps. Chosen by benchmarks/select_patch_rule.py
+# (round 2, on the training sets of four classification problems; its record,
+# results/patch_rule.json, is checked against these by tests/test_patches.py).
+AUTO_SHORT = 32
+AUTO_STEPS = 10
+
+
+def auto_patch_length(n_steps):
+    """``patch_length="auto"`` for sequences of ``n_steps`` steps."""
+    n_steps = int(n_steps)
+    return 1 if n_steps <= AUTO_SHORT else math.ceil(n_steps / AUTO_STEPS)
 
 
 def fitted_patch_length(estimator):
     """The estimator's ``patch_length`` as a Python int, at most the training
     sequences' ``n_steps_`` (a longer patch would have input weights that never see
-    data)."""
+    data); "auto" by :func:`auto_patch_length`."""
+    if isinstance(estimator.patch_length, str):  # "auto"
+        return auto_patch_length(estimator.n_steps_)
     return min(int(estimator.patch_length), int(estimator.n_steps_))
 
 

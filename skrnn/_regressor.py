@@ -104,15 +104,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Truncated BPTT: gradients flow back at most this many steps of the
         recurrence from the end of each sequence (patches, with
         ``patch_length > 1``). None backpropagates through the whole sequence.
-    patch_length : int, default=1
+    patch_length : int or "auto", default=1
         Input steps read by each step of the recurrence: a sequence of ``T``
         steps of ``F`` features runs as ``ceil(T / patch_length)`` steps of
         ``patch_length * F`` values, so long sequences cost fewer steps (and
         the first layer's input weights act as a strided linear filter over
         each patch). Patches end at each sequence's last valid step; the first
-        is zero-filled at its start when ``T`` is not a multiple. The linear
-        path (``skip_connection``) still reads the raw window. See the user
-        guide, "Long sequences: patches of steps".
+        is filled with the training mean at its start when ``T`` is not a
+        multiple. The linear path (``skip_connection``) still reads the raw
+        window. "auto" is :class:`RNNClassifier`'s default rule (1 up to 32
+        steps, else ``ceil(T / 10)``), chosen on classification problems: the
+        regressor's default stays 1, which forecasting windows were measured
+        with. See the user guide, "Long sequences: patches of steps".
     readout : {"last", "mean", "max"}, default="last"
         What the output layer reads of the top layer's states: the state after
         each sequence's last (valid) step, or their mean or per-unit maximum

@@ -302,28 +302,69 @@ def test_a_model_pickled_before_this_round_gets_the_values_it_had(Estimator):
     assert pickle.loads(pickle.dumps(old)).n_iter_ == model.n_iter_
 
 
-def test_the_defaults_are_what_their_selection_kept():
-    """benchmarks/select_patch_rule.py chose among patch rules and read-outs by a rule
-    written before its run; the estimators' defaults are its choice (today's: no rule
-    passed, so one step per step and the last state), and the user guide says so."""
+def test_the_defaults_are_what_their_selection_chose():
+    """benchmarks/select_patch_rule.py (round 2) chose among patch rules and read-outs
+    by a rule written before its run: the classifier's defaults are its choice, the
+    auto rule has its S and its short-sequence bound, the regressor keeps one step per
+    step, and the user guide quotes the record."""
     import inspect
     import json
-    import math
     from pathlib import Path
+
+    from skrnn import _patches
 
     root = Path(__file__).resolve().parents[1]
     record = json.loads((root / "benchmarks" / "results" / "patch_rule.json").read_text())
+    assert record["round"] == 2
     target, readout = record["chosen"]["target_steps"], record["chosen"]["readout"]
-    for Estimator in (RNNRegressor, RNNClassifier):
-        defaults = inspect.signature(Estimator).parameters
-        assert defaults["readout"].default == readout
-        if target == "inf" or math.isinf(float(target)):
-            assert defaults["patch_length"].default == 1
-    assert not any(row["passes"] for row in record["candidates"])
+    assert target == _patches.AUTO_STEPS == 10
+    assert "SHORT = 32" in (root / "benchmarks" / "select_patch_rule.py").read_text()
+    assert _patches.AUTO_SHORT == 32
+    classifier = inspect.signature(RNNClassifier).parameters
+    regressor = inspect.signature(RNNRegressor).parameters
+    assert classifier["patch_length"].default == "auto" and regressor["patch_length"].default == 1
+    assert classifier["readout"].default == readout == regressor["readout"].default
+    rows = {(r["target_steps"], r["readout"]): r for r in record["candidates"]}
+    chosen, old = rows[target, readout], rows["inf", "last"]
+    assert chosen["admissible"] and old["admissible"]
     guide = (root / "docs" / "user_guide" / "long_sequences.rst").read_text()
-    assert "none beat the defaults" in guide
-    # "on the two long ones, patches of about 5 steps fitted in less time"
-    rows = {(r["target_steps"], r["readout"]): r["problems"] for r in record["candidates"]}
-    for name in ("GunPoint", "BasicMotions"):
-        patched, plain = rows[30, "last"][name], rows["inf", "last"][name]
-        assert patched["patch_length"] in (4, 5) and patched["seconds"] < plain["seconds"]
+    quoted = (f"scored {chosen['score']:.3f} against {old['score']:.3f}, with a median fit of\n"
+              f"{chosen['median_seconds']:.2f} s against {old['median_seconds']:.2f} s")
+    assert quoted in guide
+    for name, problem in chosen["problems"].items():  # the rule's patch lengths
+        assert problem["patch_length"] == _patches.auto_patch_length(record["steps"][name])
+
+
+@pytest.mark.parametrize("n_steps, expected", [(7, 1), (32, 1), (33, 4), (100, 10), (150, 15)])
+def test_auto_patches_long_sequences_only(n_steps, expected):
+    """patch_length="auto" (the classifier's default): one step per step up to 32
+    steps, else ceil(T / 10); the regressor takes it too; saved and loaded as "auto"."""
+    import io
+
+    from skrnn.persistence import load_model, save_model
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, n_steps, 2))
+    y = X[:, -1, 0] > 0
+    clf = RNNClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert clf.patch_length == "auto" and clf.patch_length_ == expected
+    assert clf.input_weights_[0].shape[0] == 2 * expected
+    reg = RNNRegressor(patch_length="auto", max_iter=2, random_state=0).fit(X, X[:, -1, 0])
+    assert reg.patch_length_ == expected
+    buffer = io.BytesIO()
+    save_model(clf, buffer)
+    buffer.seek(0)
+    loaded = load_model(buffer)
+    assert loaded.patch_length == "auto" and loaded.patch_length_ == expected
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    clf.set_params(warm_start=True).fit(X, y)  # the same network: no complaint
+    assert clf.patch_length_ == expected
+
+
+@pytest.mark.parametrize("value", ["longest", 0, 2.5])
+def test_a_bad_patch_length_is_refused(value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.RandomState(0).normal(size=(20, 8, 1))
+    with pytest.raises(InvalidParameterError, match="patch_length"):
+        RNNClassifier(patch_length=value).fit(X, X[:, -1, 0] > 0)
