@@ -239,6 +239,56 @@ def small_data_stopping_section(data):
     return "\n".join(out)
 
 
+def patch_rule_section(data):
+    command = "python benchmarks/select_patch_rule.py --n-jobs 2"
+    out = [section("How patch_length=\"auto\" was chosen")]
+    if data is None:
+        return "\n".join(out + [missing("patch_rule", command)])
+    names = list(data["steps"])
+    chosen = data["chosen"]
+    out.append(
+        "Rules for ``RNNClassifier``'s patches of steps and read-outs, compared by "
+        "cross-validation on the training sets of four classification problems (5 folds x "
+        "2 seeds each), by the rule of round "
+        f"{data.get('round', 1)} in the script's docstring (written before the run): a rule "
+        "*S* reads sequences of at most 32 steps step by step and longer ones in patches "
+        "of ceil(T / S) steps (*inf*: no patches, the defaults before). Each figure is "
+        "the mean accuracy, with the patch length it gave; *diff* the paired mean "
+        "difference to the old defaults with two standard errors. Chosen: "
+        f"S = {chosen['target_steps']}, read-out ``{chosen['readout']}``.\n"
+    )
+    out.append(machine_text(data["machine"], data["command"]))
+    rows = [(r["target_steps"], r["readout"],
+             *(f"{r['problems'][n]['accuracy']:.3f} (k={r['problems'][n]['patch_length']})"
+               for n in names),
+             f"{r['score']:.3f}", f"{r['difference']:+.3f} ({r['two_se']:.3f})",
+             "yes" if r.get("admissible", r["passes"]) else "no",
+             f"{r['median_seconds']:.2f}") for r in data["candidates"]]
+    out.append(table(("S", "read-out", *(f"{n} ({data['steps'][n]})" for n in names),
+                      "mean", "diff (2 SE)", "admissible", "median s"), rows))
+    return "\n".join(out)
+
+
+def long_windows_section(data):
+    command = "python benchmarks/bench_long_windows.py --csv path/to/clean_weather.csv"
+    out = [section("Long forecasting windows and patches")]
+    if data is None:
+        return "\n".join(out + [missing("long_windows", command)])
+    names = list(next(iter(data["results"].values())))
+    out.append(
+        "Windows of 24 and 96 days on the two daily series, the default network with "
+        "and without patches of steps, test folds of the forecasting benchmark (seeds "
+        "0-2): the median of the test MSE over Ridge's at the series' fixed window, and "
+        "the median fit seconds. This reports; it chose nothing.\n"
+    )
+    out.append(machine_text(data["machine"], data["command"]))
+    rows = [(model, *(f"{per[n]['median_ratio']:.3f}" for n in names),
+             *(f"{per[n]['median_fit_seconds']:.2f}" for n in names))
+            for model, per in data["results"].items()]
+    out.append(table(("model", *names, *(f"{n} fit s" for n in names)), rows))
+    return "\n".join(out)
+
+
 def forecast_section(data):
     command = "python benchmarks/bench_forecast.py --csv path/to/clean_weather.csv --plot"
     out = [section("Forecasting real series")]
@@ -485,6 +535,8 @@ def render(results=RESULTS):
         forecast_defaults_section(load(results, "forecast_defaults")),
         window_rule_section(load(results, "window_rule")),
         small_data_stopping_section(load(results, "small_data_stopping")),
+        long_windows_section(load(results, "long_windows")),
+        patch_rule_section(load(results, "patch_rule")),
         speed_section(load(results, "speed")),
         figure(results, "speed",
                "Throughput of skrnn over its torch counterpart by cell and network size, "
