@@ -209,14 +209,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         if not first_pass:
             self._check_same_network()
         X, y, lengths = _validation.validate_fit_inputs(self, X, y, reset=first_pass)
-        if (first_pass and not isinstance(self.patch_length, str)
-                and self.patch_length > self.n_steps_):
-            warn(
-                f"{type(self).__name__}: patch_length={self.patch_length} is longer than "
-                f"the {self.n_steps_} steps of the training sequences, and input weights "
-                "beyond them would never see data: the network reads patches of "
-                f"{self.n_steps_} steps (the whole sequence), the patch_length_ attribute."
-            )
+        if first_pass:
+            _patches.warn_if_longer_than_the_sequences(self)
         dtype = X.dtype if first_pass else self._theta.dtype
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
@@ -475,10 +469,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             self.__dict__.setdefault("best_epoch_", None)
             if self._has_linear_path_option:
                 self.__dict__.setdefault("skip_alpha_", None)
-            # pickled before the input standardisation: the network read X as it was
-            n_features = self.n_features_per_step_
-            self.__dict__.setdefault("x_mean_", np.zeros(n_features, self._theta.dtype))
-            self.__dict__.setdefault("x_scale_", np.ones(n_features, self._theta.dtype))
+            if "x_mean_" not in self.__dict__:  # pickled before the input standardisation
+                self.x_mean_, self.x_scale_ = _scaling.identity(self)
             # pickling copies views; make the public weights views of _theta again
             self._params = self._layout.params(self._theta)
             self._set_public_attributes()

@@ -35,6 +35,21 @@ def auto_patch_length(n_steps):
     return 1 if n_steps <= AUTO_SHORT else math.ceil(n_steps / AUTO_STEPS)
 
 
+def warn_if_longer_than_the_sequences(estimator):
+    """At a first fit: an int ``patch_length`` longer than the training sequences is
+    cut to their length (:func:`fitted_patch_length`); say so."""
+    k = estimator.patch_length
+    if not isinstance(k, str) and k > estimator.n_steps_:
+        from ._warnings import warn
+
+        warn(
+            f"{type(estimator).__name__}: patch_length={k} is longer than the "
+            f"{estimator.n_steps_} steps of the training sequences, and input weights "
+            "beyond them would never see data: the network reads patches of "
+            f"{estimator.n_steps_} steps (the whole sequence), the patch_length_ attribute."
+        )
+
+
 def fitted_patch_length(estimator):
     """The estimator's ``patch_length`` as a Python int, at most the training
     sequences' ``n_steps_`` (a longer patch would have input weights that never see

@@ -60,6 +60,13 @@ def statistics(X, lengths, sample_weight, dtype):
     return mean.astype(dtype), scale.astype(dtype)
 
 
+def identity(estimator):
+    """``(mean, scale)`` that leave the inputs as they are: a fitted model from before
+    the standardisation (a pickle, or a file of format 4 or older)."""
+    n_features, dtype = estimator.n_features_per_step_, estimator._theta.dtype
+    return np.zeros(n_features, dtype=dtype), np.ones(n_features, dtype=dtype)
+
+
 def standardise(X, lengths, mean, scale, dtype):
     """A new array ``(X - mean) / scale`` of ``dtype``, padding (``lengths``) left at 0."""
     Z = np.subtract(X, mean, dtype=dtype)
