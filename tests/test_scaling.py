@@ -229,3 +229,22 @@ def test_a_pickle_from_before_the_standardisation_reads_inputs_as_they_are():
     np.testing.assert_array_equal(old.x_scale_, np.ones(2))
     Z = (X - model.x_mean_) / model.x_scale_  # what the new model reads, given as is
     np.testing.assert_array_equal(old.predict(Z), model.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_refit_that_cannot_start_keeps_the_fitted_statistics(Estimator):
+    """A new fit that fails after validation (here: early stopping would hold out
+    every sample) leaves the fitted model as it was, its standardisation included:
+    the old network must not read the new data's statistics."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = X[:, -1, 0] > 0 if Estimator is RNNClassifier else X[:, -1, 0]
+    model = Estimator(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    mean, scale, before = model.x_mean_.copy(), model.x_scale_.copy(), model.predict(X)
+    model.set_params(early_stopping=True, validation_fraction=0.95)
+    with pytest.raises(ValueError, match="leaves no training"):
+        model.fit(10.0 * X[:10] + 50.0, y[:10])
+    np.testing.assert_array_equal(model.x_mean_, mean)
+    np.testing.assert_array_equal(model.x_scale_, scale)
+    np.testing.assert_array_equal(model.predict(X), before)
+
