@@ -248,3 +248,19 @@ def test_a_refit_that_cannot_start_keeps_the_fitted_statistics(Estimator):
     np.testing.assert_array_equal(model.x_scale_, scale)
     np.testing.assert_array_equal(model.predict(X), before)
 
+
+@pytest.mark.parametrize("dtype, values", [
+    (np.float64, (1.3e154, -1.3e154)),  # just inside check_magnitude's limit
+    (np.float32, (np.float32(1.4e-45), 0.0)),  # the smallest float32 above 0
+])
+def test_inputs_at_the_limits_of_the_dtype_get_finite_statistics(dtype, values):
+    """One sample at one value, the others at the other: the deviations' squares
+    (1e308) must not overflow, nor a tiny scale round to 0 in the model's dtype."""
+    X = np.full((40, 5, 1), values[1], dtype=dtype)
+    X[0] = values[0]
+    mean, scale = statistics(X, None, np.ones(40), dtype)
+    assert mean.dtype == scale.dtype == dtype
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)) and np.all(scale > 0)
+    y = np.random.RandomState(1).normal(size=40)
+    model = RNNRegressor(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    assert np.all(np.isfinite(model.predict(X)))
