@@ -264,3 +264,46 @@ def test_inputs_at_the_limits_of_the_dtype_get_finite_statistics(dtype, values):
     y = np.random.RandomState(1).normal(size=40)
     model = RNNRegressor(max_iter=2, random_state=0, **QUIET).fit(X, y)
     assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_the_linear_path_reads_the_training_mean_before_a_short_sequence():
+    """3-D input shorter than the fit's windows: the linear path reads the training
+    mean (x_mean_, a zero of the standardised inputs) before its first step, as the
+    regressor's docstring and the user guide say."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 6, 2)) * [3.0, 0.5] + [100.0, -4.0]
+    y = X[:, 0, 0] + X[:, -1, 0]  # the first steps count
+    model = RNNRegressor(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    model.output_weights_[...] = 0.0  # the output is the linear path's alone
+    short = X[:5, 2:]
+    front = np.broadcast_to(model.x_mean_, (5, 2, 2))
+    np.testing.assert_allclose(model.predict(short),
+                               model.predict(np.concatenate([front, short], axis=1)),
+                               rtol=1e-12, atol=1e-12)
+    zeros = np.concatenate([np.zeros((5, 2, 2)), short], axis=1)
+    assert np.abs(model.predict(short) - model.predict(zeros)).max() > 1e-3
+
+
+def test_a_torch_module_of_your_own_pads_patches_with_the_training_mean():
+    """torch_state_dict with patches of 3 on sequences of 7 steps: a plain torch.nn.GRU
+    that pads the front of the first patch with x_mean_ predicts what skrnn does (the
+    exported weights read raw inputs; zeros there would not)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(60, 7, 2)) * [40.0, 0.2] + [300.0, 1.0]
+    model = RNNRegressor(cell="gru", hidden_size=4, patch_length=3, skip_connection=False,
+                         max_iter=5, random_state=0, **QUIET).fit(X, X[:, -1, 0])
+    state = {k: torch.from_numpy(v) for k, v in export.torch_state_dict(model).items()}
+    rnn = torch.nn.GRU(6, 4, batch_first=True, dtype=torch.float64)
+    linear = torch.nn.Linear(4, 1, dtype=torch.float64)
+    rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")})
+    linear.load_state_dict({k[7:]: v for k, v in state.items() if k.startswith("linear.")})
+
+    def plain(fill):
+        padded = np.concatenate([np.broadcast_to(fill, (60, 2, 2)), X], axis=1)
+        with torch.no_grad():
+            out = linear(rnn(torch.from_numpy(padded.reshape(60, 3, 6)))[0][:, -1])
+        return out[:, 0].numpy()
+
+    np.testing.assert_allclose(plain(model.x_mean_), model.predict(X), rtol=1e-9, atol=1e-9)
+    assert np.abs(plain(np.zeros(2)) - model.predict(X)).max() > 1e-3
