@@ -190,7 +190,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         :mod:`skrnn.export` folds them into the exported weights.
     patch_length_ : int
         Input steps per step of the recurrence: ``patch_length``, or the
-        training sequences' number of steps if it is shorter.
+        training sequences' number of steps if it is shorter; for "auto", the
+        rule's value for the first fit's ``n_steps_``.
     recurrent_weights_ : list of ndarray of shape (hidden_size, G * hidden_size)
         ``W_hh`` of each layer, gate blocks as in ``input_weights_``.
     hidden_biases_ : list of ndarray of shape (G * hidden_size,)

@@ -10,7 +10,8 @@ step of a sample weighted by its ``sample_weight``), fixed afterwards
 (``partial_fit`` and ``warm_start`` keep them, as they keep ``y_mean_``).
 Early stopping's validation part is part of the fit's data, as for ``y``.
 A feature that does not vary keeps the scale 1. The scale is the standard
-deviation rounded to a power of two (between 0.71 and 1.41 times it) and the
+deviation rounded to a power of two (between 0.71 and 1.41 times it; at least
+the dtype's smallest normal number) and the
 mean is rounded to 1/4096 of the scale: dividing is then exact, and the
 statistics do not depend on the rounding of their sums.
 
