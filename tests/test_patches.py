@@ -368,3 +368,13 @@ def test_a_bad_patch_length_is_refused(value):
     X = np.random.RandomState(0).normal(size=(20, 8, 1))
     with pytest.raises(InvalidParameterError, match="patch_length"):
         RNNClassifier(patch_length=value).fit(X, X[:, -1, 0] > 0)
+
+
+def test_the_user_guide_says_whether_the_long_window_benchmark_has_run():
+    """long_sequences.rst points to bench_long_windows.py's results only once they exist."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    guide = " ".join((root / "docs" / "user_guide" / "long_sequences.rst").read_text().split())
+    ran = (root / "benchmarks" / "results" / "long_windows.json").exists()
+    assert ("not run yet: no ``benchmarks/results/long_windows.json``" in guide) is not ran
