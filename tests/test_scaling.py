@@ -106,11 +106,19 @@ def test_statistics_are_weighted_over_the_valid_steps():
     np.testing.assert_array_equal(weighted.x_scale_, removed.x_scale_)
 
 
-def test_a_constant_feature_keeps_the_scale_one():
-    X = np.random.RandomState(0).normal(size=(30, 5, 2))
-    X[..., 1] = 7.25
-    mean, scale = statistics(X, None, np.ones(30), np.float64)
-    assert scale[1] == 1.0 and mean[1] == 7.25
+@pytest.mark.parametrize("value", [7.25, 0.1, 1 / 3, 1e5 + 0.1])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_constant_feature_keeps_the_scale_one(value, weighted):
+    """Also when the value is not a sum of a few powers of two: the weighted sum of
+    its 10,000 copies is rounded, and the deviation left by that rounding is not the
+    feature's scale (before: 2.8e-14 for 1/3, so that a new value of 0.5 read as
+    5.9e12 standardised units)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 10, 2))
+    X[..., 1] = value
+    w = rng.uniform(0.5, 2.0, size=1000) if weighted else np.ones(1000)
+    mean, scale = statistics(X, None, w, np.float64)
+    assert scale[1] == 1.0 and mean[1] == pytest.approx(value, abs=1 / 4096)
 
 
 @pytest.mark.parametrize("incremental", [False, True])
