@@ -330,9 +330,12 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         if now != then:
             names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection",
                      "patch_length", "readout")
+            shown = [repr(b) for b in now]
+            if isinstance(self.patch_length, str):  # "auto": what was set, and its value
+                shown[5] = f"{self.patch_length!r} ({now[5]} steps)"
             changed = ", ".join(
-                f"{name}={b!r} (fitted with {a!r})"
-                for name, a, b in zip(names, then, now) if a != b
+                f"{name}={text} (fitted with {a!r})"
+                for name, a, b, text in zip(names, then, now, shown) if a != b
             )
             raise ValueError(
                 f"{type(self).__name__}: {changed}; warm_start and partial_fit continue "

@@ -205,6 +205,18 @@ def test_a_warm_start_cannot_change_the_patches_or_the_read_out():
     clone(model).fit(X, y)  # a new network may have other patches
 
 
+def test_a_warm_start_to_auto_patches_names_what_was_set():
+    """Sequences of 40 steps fitted one step at a time, then patch_length="auto" (4
+    steps for them) on a warm start: the error names "auto" and its 4 steps, not a
+    4 the user never wrote."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 40, 1))
+    model = RNNClassifier(patch_length=1, max_iter=2, random_state=0).fit(X, X[:, -1, 0] > 0)
+    model.set_params(patch_length="auto", warm_start=True)
+    with pytest.raises(ValueError, match=r"patch_length='auto' \(4 steps\) \(fitted with 1\)"):
+        model.fit(X, X[:, -1, 0] > 0)
+
+
 def test_predict_takes_sequences_of_other_lengths():
     X, y = data()
     model = RNNRegressor(patch_length=3, random_state=0, max_iter=2).fit(X, y)
