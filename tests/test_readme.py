@@ -136,3 +136,30 @@ def test_the_forecasting_text_says_what_the_table_shows():
     gains = {name: before[name] / ratio[name] for name in ratio}
     assert max(gains, key=gains.get) in ("airline", "us_gdp", "seatbelts")
     assert min(gains["airline"], gains["us_gdp"]) > max(gains["clean_weather"], gains["seattle"])
+
+
+def test_the_variable_length_guide_quotes_the_classification_results():
+    """docs/user_guide/variable_length.rst's JapaneseVowels paragraph is
+    results/classification.json: accuracies (mean and range of seeds 0-2) and mean
+    fit seconds."""
+    guide = " ".join((REPO / "docs" / "user_guide" / "variable_length.rst").read_text().split())
+    runs = {r["model"]: r["runs"] for r in results("classification")["results"]
+            if r["dataset"] == "JapaneseVowels"}
+
+    def mean(model, key):
+        return sum(run[key] for run in runs[model]) / len(runs[model])
+
+    default = "RNNClassifier (defaults: gru)"
+    accuracies = [run["accuracy"] for run in runs[default]]
+    assert (f"``RNNClassifier()`` (GRU) {mean(default, 'accuracy'):.3f} "
+            f"({min(accuracies):.3f}-{max(accuracies):.3f}) in "
+            f"{mean(default, 'fit_seconds'):.2f} s per fit") in guide
+    for cell in ("lstm", "elman"):
+        model = f'RNNClassifier(cell="{cell}")'
+        assert f'``cell="{cell}"`` {mean(model, "accuracy"):.3f}' in guide, cell
+    gru, lstm = (f"torch nn.{name}(64), Adam 1e-3, batch 16, 200 epochs" for name in ("GRU", "LSTM"))
+    assert (f"{mean(gru, 'accuracy'):.3f} / {mean(lstm, 'accuracy'):.3f} in "
+            f"{mean(gru, 'fit_seconds'):.1f} / {mean(lstm, 'fit_seconds'):.1f} s") in guide
+    ridge, nn1 = runs["RidgeClassifierCV (flattened)"], runs["1-NN Euclidean (flattened)"]
+    assert (f"flattened series {ridge[0]['accuracy']:.3f}, 1-NN "
+            f"{nn1[0]['accuracy']:.3f}") in guide
