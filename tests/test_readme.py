@@ -163,3 +163,38 @@ def test_the_variable_length_guide_quotes_the_classification_results():
     ridge, nn1 = runs["RidgeClassifierCV (flattened)"], runs["1-NN Euclidean (flattened)"]
     assert (f"flattened series {ridge[0]['accuracy']:.3f}, 1-NN "
             f"{nn1[0]['accuracy']:.3f}") in guide
+
+
+def test_the_forecasting_guide_quotes_the_forecast_results():
+    """docs/user_guide/forecasting.rst's "Results on the test folds" are
+    results/forecast.json: the defaults on the first four series, the geometric means
+    of the four, the median fit, the ratios over RidgeCV and US GDP's range."""
+    import math
+
+    guide = " ".join((REPO / "docs" / "user_guide" / "forecasting.rst").read_text().split())
+    forecast = results("forecast")
+    four = ("clean_weather", "seattle", "sunspots", "us_gdp")
+    rows = {(r["series"], r["model"]): r for r in forecast["rows"]}
+
+    def geometric_mean(model):
+        return math.exp(sum(math.log(rows[s, model]["median_ratio"]) for s in four) / 4)
+
+    default = "RNNRegressor (defaults)"
+    ratios = " / ".join(f"{rows[s, default]['median_ratio']:.3f}" for s in four)
+    assert (f"scores {ratios} on clean_weather, Seattle, sunspots and US GDP, a geometric "
+            f"mean of {geometric_mean(default):.3f}") in guide
+    fit = forecast["summary"][default]["median_fit_seconds"]
+    assert f"over the seven series of the table is {fit:.2f} s" in guide
+    assert len(forecast["series"]) == 7
+    assert (f"(RidgeCV) scores {geometric_mean('RidgeCV'):.3f}, ARIMA "
+            f"{geometric_mean('ARIMA'):.3f}, ETS {geometric_mean('ETS'):.3f}") in guide
+    over = forecast["defaults_over_ridge_cv"]
+    assert (f"({over['clean_weather']:.3f} and {over['seattle']:.3f} of its MSE), not on "
+            f"sunspots ({over['sunspots']:.3f}) or GDP ({over['us_gdp']:.3f})") in guide
+    gdp = rows["us_gdp", default]
+    assert (f"nine fits range from {gdp['min_ratio']:.2f} to {gdp['max_ratio']:.2f} of "
+            "Ridge's MSE") in guide
+    assert len(gdp["ratios"]) == 9
+    torch_gru, torch_lstm = (rows["sunspots", f"torch nn.{name}(16)"]["median_ratio"]
+                             for name in ("GRU", "LSTM"))
+    assert f"default pipeline ({torch_gru:.2f} and {torch_lstm:.2f})" in guide
