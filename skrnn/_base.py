@@ -214,9 +214,11 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         dtype = X.dtype if first_pass else self._theta.dtype
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
-        if first_pass:  # the network reads standardised inputs (skrnn._scaling)
-            self.x_mean_, self.x_scale_ = _scaling.statistics(X, lengths, sample_weight, dtype)
-        X = _scaling.standardise(X, lengths, self.x_mean_, self.x_scale_, dtype)
+        # the network reads standardised inputs (skrnn._scaling); a first pass's
+        # statistics are set with the new network, below
+        x_stats = (_scaling.statistics(X, lengths, sample_weight, dtype) if first_pass
+                   else (self.x_mean_, self.x_scale_))
+        X = _scaling.standardise(X, lengths, *x_stats, dtype)
         # the network's steps: patches of patch_length input steps (skrnn._patches)
         X, lengths = _patches.to_patches(X, lengths, _patches.fitted_patch_length(self)
                                          if first_pass else self._layout.patch_length)
@@ -229,7 +231,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 X, target, y, sample_weight, lengths, rng)
         if lengths is not None and np.all(lengths == X.shape[1]):
             lengths = None  # padding only in the validation part
-        if first_pass:
+        if first_pass:  # a refit that fails before here keeps the fitted statistics
+            self.x_mean_, self.x_scale_ = x_stats
             self._initialize(dtype, rng)
             if self._params.W_xy is not None:
                 self._start_linear_path(X, target, sample_weight, lengths)
@@ -321,9 +324,12 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         if now != then:
             names = ("cell", "hidden_size", "n_layers", "activation", "skip_connection",
                      "patch_length", "readout")
+            shown = [repr(b) for b in now]
+            if isinstance(self.patch_length, str):  # "auto": what was set, and its value
+                shown[5] = f"{self.patch_length!r} ({now[5]} steps)"
             changed = ", ".join(
-                f"{name}={b!r} (fitted with {a!r})"
-                for name, a, b in zip(names, then, now) if a != b
+                f"{name}={text} (fitted with {a!r})"
+                for name, a, b, text in zip(names, then, now, shown) if a != b
             )
             raise ValueError(
                 f"{type(self).__name__}: {changed}; warm_start and partial_fit continue "

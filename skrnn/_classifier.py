@@ -175,7 +175,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         The input standardisation, as in :class:`RNNRegressor`.
     patch_length_ : int
         Input steps per step of the recurrence: ``patch_length``, or the
-        training sequences' number of steps if it is shorter.
+        training sequences' number of steps if it is shorter; for "auto", the
+        rule's value for the first fit's ``n_steps_``.
     output_weights_ : ndarray of shape (hidden_size, n_outputs_)
         ``W_hy`` of the logits.
     output_bias_ : ndarray of shape (n_outputs_,)

@@ -148,7 +148,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         feature) to the output: ``y_hat = h_T @ W_hy + b_y + vec(X) @ W_xy``,
         the autoregressive component of LSTNet (Lai et al., 2018). ``W_xy``
         and ``b_y`` are the weighted ridge regression of the (standardised)
-        target on the window over the training part, its penalty
+        target on the window (standardised with ``x_mean_`` and ``x_scale_``)
+        over the training part, its penalty
         ``skip_alpha_`` chosen per output by generalised cross-validation;
         ``W_hy`` starts at zero, so before the first epoch the model predicts
         exactly that ridge fit. ``W_xy`` then stays fixed and the network
@@ -157,7 +158,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         validation error leaves the ridge fit. The output can leave the range
         of the training targets (a trend). 3-D input of another length at
         ``predict``: the path reads the last ``n_steps_`` steps of each
-        sequence (zeros before a shorter one's start).
+        sequence (the training mean ``x_mean_`` before a shorter one's start).
     loss : {"squared_error", "absolute_error", "quantile"}, default="squared_error"
         The training loss, in scikit-learn's words (as
         ``HistGradientBoostingRegressor``'s): "absolute_error" predicts the
@@ -189,7 +190,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         :mod:`skrnn.export` folds them into the exported weights.
     patch_length_ : int
         Input steps per step of the recurrence: ``patch_length``, or the
-        training sequences' number of steps if it is shorter.
+        training sequences' number of steps if it is shorter; for "auto", the
+        rule's value for the first fit's ``n_steps_``.
     recurrent_weights_ : list of ndarray of shape (hidden_size, G * hidden_size)
         ``W_hh`` of each layer, gate blocks as in ``input_weights_``.
     hidden_biases_ : list of ndarray of shape (G * hidden_size,)

@@ -10,7 +10,8 @@ step of a sample weighted by its ``sample_weight``), fixed afterwards
 (``partial_fit`` and ``warm_start`` keep them, as they keep ``y_mean_``).
 Early stopping's validation part is part of the fit's data, as for ``y``.
 A feature that does not vary keeps the scale 1. The scale is the standard
-deviation rounded to a power of two (between 0.71 and 1.41 times it) and the
+deviation rounded to a power of two (between 0.71 and 1.41 times it; at least
+the dtype's smallest normal number) and the
 mean is rounded to 1/4096 of the scale: dividing is then exact, and the
 statistics do not depend on the rounding of their sums.
 
@@ -45,16 +46,26 @@ def statistics(X, lengths, sample_weight, dtype):
     total = step_weight.sum()
     mean = np.einsum("nt,ntf->f", step_weight, X, dtype=np.float64) / total
     centred = X - mean  # float64 (mean is)
+    # divided by a power of two above each feature's deviations (exact): their squares
+    # cannot overflow, even for inputs at the limit check_magnitude lets through
+    bound = np.abs(centred).max(axis=(0, 1))
+    bound = np.exp2(np.ceil(np.log2(np.maximum(bound, np.finfo(np.float64).tiny))))
+    centred /= bound
     variance = np.einsum("nt,ntf,ntf->f", step_weight, centred, centred) / total
-    std = np.sqrt(variance)
-    # a constant feature: nothing to scale (its rounding noise is not a signal)
-    constant = ~(std > 10 * np.finfo(np.float64).eps * np.abs(mean))
+    std = np.sqrt(variance) * bound
+    # a constant feature: nothing to scale (its rounding noise is not a signal). The
+    # rounding of the weighted sum of n_terms equal values can move the mean, and so
+    # the deviation, by up to about n_terms * eps of the value (measured: 0.1 times that)
+    n_terms = max(int(np.count_nonzero(step_weight)), 10)
+    constant = ~(std > n_terms * np.finfo(np.float64).eps * np.abs(mean))
     std[constant] = 1.0
     # the scale is the standard deviation rounded to a power of two, and the mean
     # is rounded to a multiple of scale / 4096: dividing by the scale is then exact
     # (and so is its folding into exported weights), and the rounding of the sums
     # (a weight of k against k copies of a sample) does not reach the statistics
-    scale = np.exp2(np.round(np.log2(std)))
+    # (at least the smallest normal number of dtype: a smaller power of two may round
+    # to 0 there)
+    scale = np.maximum(np.exp2(np.round(np.log2(std))), np.finfo(dtype).tiny)
     quantum = scale / 4096
     mean = np.round(mean / quantum) * quantum
     return mean.astype(dtype), scale.astype(dtype)

@@ -30,7 +30,9 @@ With ``patch_length=k > 1`` the recurrent module reads patches: its input size
 is ``k * n_features_per_step_`` (``weight_ih_l0`` has that many columns), and
 :func:`to_torch`'s module turns a batch ``(n, T, F)`` into ``(n, ceil(T / k), k * F)``
 itself (the training mean of each feature in front, the last patch ending at the
-last step), while
+last step: its buffer ``fill``, ``x_mean_``, which ``state_dict()`` leaves out; a
+module of your own that loads :func:`torch_state_dict` pads the front of the first
+patch with ``x_mean_``, not zeros), while
 ``skip`` still reads the raw window. With ``readout="mean"`` or ``"max"`` the
 ``linear`` read-out takes the mean or the maximum of the recurrent module's
 outputs over the steps instead of the last one.

@@ -205,3 +205,36 @@ def test_the_auto_threshold_is_what_its_selection_chose():
     assert RNNRegressor(max_iter=2, random_state=0).fit(X, y).validation_scores_ is not None
     model = RNNRegressor(max_iter=2, random_state=0).fit(X[1:], y[1:])
     assert model.validation_scores_ is None
+
+
+def test_the_user_guide_quotes_the_auto_threshold_selection_as_recorded():
+    """windowing.rst's figures on the choice of 50 are the record's
+    (benchmarks/results/small_data_stopping.json), rounded as printed there."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    record = json.loads((root / "benchmarks" / "results" / "small_data_stopping.json").read_text())
+    guide = " ".join((root / "docs" / "user_guide" / "windowing.rst").read_text().split())
+    rows = {c["threshold"]: c for c in record["candidates"]}
+    old, new, low = rows[100], rows[50], rows[30]
+    ratio = {name: new["series"][name]["ratio"] / old["series"][name]["ratio"] - 1
+             for name in old["series"]}
+    lost = sorted(name for name, r in ratio.items() if r > 0)
+    assert lost == ["lynx", "seatbelts", "us_gdp"]
+    quoted = (
+        f"fell from {old['score']:.3f} to {new['score']:.3f}, all of it on airline "
+        f"({old['series']['airline']['ratio']:.2f} to {new['series']['airline']['ratio']:.2f}), "
+        f"while US GDP, seatbelts and lynx lost {100 * min(ratio[n] for n in lost):.0f} to "
+        f"{100 * max(ratio[n] for n in lost):.0f} %"
+    )
+    assert quoted in guide, quoted
+    for kind in ("recursive", "direct"):
+        assert (f"from {old['raw'][kind]['ratio']:.2f} to {new['raw'][kind]['ratio']:.2f} "
+                f"({kind})") in guide, kind
+    lynx = low["series"]["lynx"]["ratio"] / old["series"]["lynx"]["ratio"] - 1
+    assert all(rows[t]["series"]["lynx"]["ratio"] == low["series"]["lynx"]["ratio"]
+               for t in (20, 10))
+    assert f"From 30 or fewer, lynx's folds of 39 and 45 rows lost {100 * lynx:.0f} %" in guide
+    assert low["series"]["lynx"]["train_rows"][:2] == [39, 45]
+    assert all(name == "airline" or abs(r) < 0.06 for name, r in ratio.items())

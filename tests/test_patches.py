@@ -205,6 +205,18 @@ def test_a_warm_start_cannot_change_the_patches_or_the_read_out():
     clone(model).fit(X, y)  # a new network may have other patches
 
 
+def test_a_warm_start_to_auto_patches_names_what_was_set():
+    """Sequences of 40 steps fitted one step at a time, then patch_length="auto" (4
+    steps for them) on a warm start: the error names "auto" and its 4 steps, not a
+    4 the user never wrote."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 40, 1))
+    model = RNNClassifier(patch_length=1, max_iter=2, random_state=0).fit(X, X[:, -1, 0] > 0)
+    model.set_params(patch_length="auto", warm_start=True)
+    with pytest.raises(ValueError, match=r"patch_length='auto' \(4 steps\) \(fitted with 1\)"):
+        model.fit(X, X[:, -1, 0] > 0)
+
+
 def test_predict_takes_sequences_of_other_lengths():
     X, y = data()
     model = RNNRegressor(patch_length=3, random_state=0, max_iter=2).fit(X, y)
@@ -368,3 +380,35 @@ def test_a_bad_patch_length_is_refused(value):
     X = np.random.RandomState(0).normal(size=(20, 8, 1))
     with pytest.raises(InvalidParameterError, match="patch_length"):
         RNNClassifier(patch_length=value).fit(X, X[:, -1, 0] > 0)
+
+
+def test_the_user_guide_says_whether_the_long_window_benchmark_has_run():
+    """long_sequences.rst points to bench_long_windows.py's results only once they exist."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    guide = " ".join((root / "docs" / "user_guide" / "long_sequences.rst").read_text().split())
+    ran = (root / "benchmarks" / "results" / "long_windows.json").exists()
+    assert ("not run yet: no ``benchmarks/results/long_windows.json``" in guide) is not ran
+
+
+def test_the_user_guide_says_why_the_read_out_stays_last():
+    """long_sequences.rst: at the chosen rule, the pooled read-outs "scored higher on
+    the two long problems but lost 0.05 on ItalyPowerDemand" (results/patch_rule.json)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    record = json.loads((root / "benchmarks" / "results" / "patch_rule.json").read_text())
+    guide = " ".join((root / "docs" / "user_guide" / "long_sequences.rst").read_text().split())
+    assert "scored higher on the two long problems but lost 0.05 on ItalyPowerDemand" in guide
+    target = record["chosen"]["target_steps"]
+    rows = {(r["target_steps"], r["readout"]): r["problems"] for r in record["candidates"]}
+    last = rows[target, "last"]
+    for readout in ("mean", "max"):
+        pooled = rows[target, readout]
+        for name in ("GunPoint", "BasicMotions"):  # the two long ones (150 and 100 steps)
+            assert record["steps"][name] > 32
+            assert pooled[name]["accuracy"] > last[name]["accuracy"], (readout, name)
+        lost = last["ItalyPowerDemand"]["accuracy"] - pooled["ItalyPowerDemand"]["accuracy"]
+        assert round(lost, 2) == 0.05, (readout, lost)

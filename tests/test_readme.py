@@ -136,3 +136,65 @@ def test_the_forecasting_text_says_what_the_table_shows():
     gains = {name: before[name] / ratio[name] for name in ratio}
     assert max(gains, key=gains.get) in ("airline", "us_gdp", "seatbelts")
     assert min(gains["airline"], gains["us_gdp"]) > max(gains["clean_weather"], gains["seattle"])
+
+
+def test_the_variable_length_guide_quotes_the_classification_results():
+    """docs/user_guide/variable_length.rst's JapaneseVowels paragraph is
+    results/classification.json: accuracies (mean and range of seeds 0-2) and mean
+    fit seconds."""
+    guide = " ".join((REPO / "docs" / "user_guide" / "variable_length.rst").read_text().split())
+    runs = {r["model"]: r["runs"] for r in results("classification")["results"]
+            if r["dataset"] == "JapaneseVowels"}
+
+    def mean(model, key):
+        return sum(run[key] for run in runs[model]) / len(runs[model])
+
+    default = "RNNClassifier (defaults: gru)"
+    accuracies = [run["accuracy"] for run in runs[default]]
+    assert (f"``RNNClassifier()`` (GRU) {mean(default, 'accuracy'):.3f} "
+            f"({min(accuracies):.3f}-{max(accuracies):.3f}) in "
+            f"{mean(default, 'fit_seconds'):.2f} s per fit") in guide
+    for cell in ("lstm", "elman"):
+        model = f'RNNClassifier(cell="{cell}")'
+        assert f'``cell="{cell}"`` {mean(model, "accuracy"):.3f}' in guide, cell
+    gru, lstm = (f"torch nn.{name}(64), Adam 1e-3, batch 16, 200 epochs" for name in ("GRU", "LSTM"))
+    assert (f"{mean(gru, 'accuracy'):.3f} / {mean(lstm, 'accuracy'):.3f} in "
+            f"{mean(gru, 'fit_seconds'):.1f} / {mean(lstm, 'fit_seconds'):.1f} s") in guide
+    ridge, nn1 = runs["RidgeClassifierCV (flattened)"], runs["1-NN Euclidean (flattened)"]
+    assert (f"flattened series {ridge[0]['accuracy']:.3f}, 1-NN "
+            f"{nn1[0]['accuracy']:.3f}") in guide
+
+
+def test_the_forecasting_guide_quotes_the_forecast_results():
+    """docs/user_guide/forecasting.rst's "Results on the test folds" are
+    results/forecast.json: the defaults on the first four series, the geometric means
+    of the four, the median fit, the ratios over RidgeCV and US GDP's range."""
+    import math
+
+    guide = " ".join((REPO / "docs" / "user_guide" / "forecasting.rst").read_text().split())
+    forecast = results("forecast")
+    four = ("clean_weather", "seattle", "sunspots", "us_gdp")
+    rows = {(r["series"], r["model"]): r for r in forecast["rows"]}
+
+    def geometric_mean(model):
+        return math.exp(sum(math.log(rows[s, model]["median_ratio"]) for s in four) / 4)
+
+    default = "RNNRegressor (defaults)"
+    ratios = " / ".join(f"{rows[s, default]['median_ratio']:.3f}" for s in four)
+    assert (f"scores {ratios} on clean_weather, Seattle, sunspots and US GDP, a geometric "
+            f"mean of {geometric_mean(default):.3f}") in guide
+    fit = forecast["summary"][default]["median_fit_seconds"]
+    assert f"over the seven series of the table is {fit:.2f} s" in guide
+    assert len(forecast["series"]) == 7
+    assert (f"(RidgeCV) scores {geometric_mean('RidgeCV'):.3f}, ARIMA "
+            f"{geometric_mean('ARIMA'):.3f}, ETS {geometric_mean('ETS'):.3f}") in guide
+    over = forecast["defaults_over_ridge_cv"]
+    assert (f"({over['clean_weather']:.3f} and {over['seattle']:.3f} of its MSE), not on "
+            f"sunspots ({over['sunspots']:.3f}) or GDP ({over['us_gdp']:.3f})") in guide
+    gdp = rows["us_gdp", default]
+    assert (f"nine fits range from {gdp['min_ratio']:.2f} to {gdp['max_ratio']:.2f} of "
+            "Ridge's MSE") in guide
+    assert len(gdp["ratios"]) == 9
+    torch_gru, torch_lstm = (rows["sunspots", f"torch nn.{name}(16)"]["median_ratio"]
+                             for name in ("GRU", "LSTM"))
+    assert f"default pipeline ({torch_gru:.2f} and {torch_lstm:.2f})" in guide

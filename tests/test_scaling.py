@@ -106,11 +106,19 @@ def test_statistics_are_weighted_over_the_valid_steps():
     np.testing.assert_array_equal(weighted.x_scale_, removed.x_scale_)
 
 
-def test_a_constant_feature_keeps_the_scale_one():
-    X = np.random.RandomState(0).normal(size=(30, 5, 2))
-    X[..., 1] = 7.25
-    mean, scale = statistics(X, None, np.ones(30), np.float64)
-    assert scale[1] == 1.0 and mean[1] == 7.25
+@pytest.mark.parametrize("value", [7.25, 0.1, 1 / 3, 1e5 + 0.1])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_constant_feature_keeps_the_scale_one(value, weighted):
+    """Also when the value is not a sum of a few powers of two: the weighted sum of
+    its 10,000 copies is rounded, and the deviation left by that rounding is not the
+    feature's scale (before: 2.8e-14 for 1/3, so that a new value of 0.5 read as
+    5.9e12 standardised units)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 10, 2))
+    X[..., 1] = value
+    w = rng.uniform(0.5, 2.0, size=1000) if weighted else np.ones(1000)
+    mean, scale = statistics(X, None, w, np.float64)
+    assert scale[1] == 1.0 and mean[1] == pytest.approx(value, abs=1 / 4096)
 
 
 @pytest.mark.parametrize("incremental", [False, True])
@@ -229,3 +237,81 @@ def test_a_pickle_from_before_the_standardisation_reads_inputs_as_they_are():
     np.testing.assert_array_equal(old.x_scale_, np.ones(2))
     Z = (X - model.x_mean_) / model.x_scale_  # what the new model reads, given as is
     np.testing.assert_array_equal(old.predict(Z), model.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_refit_that_cannot_start_keeps_the_fitted_statistics(Estimator):
+    """A new fit that fails after validation (here: early stopping would hold out
+    every sample) leaves the fitted model as it was, its standardisation included:
+    the old network must not read the new data's statistics."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = X[:, -1, 0] > 0 if Estimator is RNNClassifier else X[:, -1, 0]
+    model = Estimator(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    mean, scale, before = model.x_mean_.copy(), model.x_scale_.copy(), model.predict(X)
+    model.set_params(early_stopping=True, validation_fraction=0.95)
+    with pytest.raises(ValueError, match="leaves no training"):
+        model.fit(10.0 * X[:10] + 50.0, y[:10])
+    np.testing.assert_array_equal(model.x_mean_, mean)
+    np.testing.assert_array_equal(model.x_scale_, scale)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+@pytest.mark.parametrize("dtype, values", [
+    (np.float64, (1.3e154, -1.3e154)),  # just inside check_magnitude's limit
+    (np.float32, (np.float32(1.4e-45), 0.0)),  # the smallest float32 above 0
+])
+def test_inputs_at_the_limits_of_the_dtype_get_finite_statistics(dtype, values):
+    """One sample at one value, the others at the other: the deviations' squares
+    (1e308) must not overflow, nor a tiny scale round to 0 in the model's dtype."""
+    X = np.full((40, 5, 1), values[1], dtype=dtype)
+    X[0] = values[0]
+    mean, scale = statistics(X, None, np.ones(40), dtype)
+    assert mean.dtype == scale.dtype == dtype
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)) and np.all(scale > 0)
+    y = np.random.RandomState(1).normal(size=40)
+    model = RNNRegressor(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_the_linear_path_reads_the_training_mean_before_a_short_sequence():
+    """3-D input shorter than the fit's windows: the linear path reads the training
+    mean (x_mean_, a zero of the standardised inputs) before its first step, as the
+    regressor's docstring and the user guide say."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 6, 2)) * [3.0, 0.5] + [100.0, -4.0]
+    y = X[:, 0, 0] + X[:, -1, 0]  # the first steps count
+    model = RNNRegressor(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    model.output_weights_[...] = 0.0  # the output is the linear path's alone
+    short = X[:5, 2:]
+    front = np.broadcast_to(model.x_mean_, (5, 2, 2))
+    np.testing.assert_allclose(model.predict(short),
+                               model.predict(np.concatenate([front, short], axis=1)),
+                               rtol=1e-12, atol=1e-12)
+    zeros = np.concatenate([np.zeros((5, 2, 2)), short], axis=1)
+    assert np.abs(model.predict(short) - model.predict(zeros)).max() > 1e-3
+
+
+def test_a_torch_module_of_your_own_pads_patches_with_the_training_mean():
+    """torch_state_dict with patches of 3 on sequences of 7 steps: a plain torch.nn.GRU
+    that pads the front of the first patch with x_mean_ predicts what skrnn does (the
+    exported weights read raw inputs; zeros there would not)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(60, 7, 2)) * [40.0, 0.2] + [300.0, 1.0]
+    model = RNNRegressor(cell="gru", hidden_size=4, patch_length=3, skip_connection=False,
+                         max_iter=5, random_state=0, **QUIET).fit(X, X[:, -1, 0])
+    state = {k: torch.from_numpy(v) for k, v in export.torch_state_dict(model).items()}
+    rnn = torch.nn.GRU(6, 4, batch_first=True, dtype=torch.float64)
+    linear = torch.nn.Linear(4, 1, dtype=torch.float64)
+    rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")})
+    linear.load_state_dict({k[7:]: v for k, v in state.items() if k.startswith("linear.")})
+
+    def plain(fill):
+        padded = np.concatenate([np.broadcast_to(fill, (60, 2, 2)), X], axis=1)
+        with torch.no_grad():
+            out = linear(rnn(torch.from_numpy(padded.reshape(60, 3, 6)))[0][:, -1])
+        return out[:, 0].numpy()
+
+    np.testing.assert_allclose(plain(model.x_mean_), model.predict(X), rtol=1e-9, atol=1e-9)
+    assert np.abs(plain(np.zeros(2)) - model.predict(X)).max() > 1e-3

@@ -77,6 +77,8 @@ assert clipped.n_iter_ == 50 and clipped.score(X, y) > 0.9  # it learns the task
 # step is larger still. Clipped, the mean gradient norm stays mostly below
 # the threshold, because clipping only acts on the occasional large
 # mini-batch gradient; those are the steps that start the run-away.
+# (the "3 epochs" checked: the loss falls until epoch 3, then grows)
+assert np.argmin(unclipped.loss_curve_) == 2 and np.all(np.diff(unclipped.loss_curve_[:3]) < 0)
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 4))
 for model, label, style in [(unclipped, "clip_grad_norm=None", "-"),
                             (clipped, "clip_grad_norm=1", "--")]:
