@@ -183,8 +183,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 f"{type(self).__name__}.predict: the network's output overflowed to inf "
                 f"or NaN for {n_bad} of {y_hat.shape[0]} samples: their inputs lie too "
                 "far outside the training data (standardised with x_mean_ and x_scale_ "
-                "of the fit) for the network's weights. Scale them the way the training "
-                "data was scaled, and check any weights set by hand."
+                "of the fit) for the network's weights. Check that they are in the units "
+                "of the training data, and any weights set by hand."
             )
         return y_hat
 
