@@ -202,6 +202,19 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
     # ------------------------------------------------------------------ training
 
     def _fit(self, X, y, sample_weight, incremental, classes=None):
+        """Fit (or continue); a refit that fails before its new network exists (bad
+        input, an impossible validation split) leaves the fitted model as it was."""
+        refit = self.__sklearn_is_fitted__() and not self.warm_start and not incremental
+        before = dict(vars(self)) if refit else None
+        try:
+            return self._fit_network(X, y, sample_weight, incremental, classes)
+        except Exception:
+            if before is not None and self.__dict__.get("_theta") is before["_theta"]:
+                vars(self).clear()
+                vars(self).update(before)
+            raise
+
+    def _fit_network(self, X, y, sample_weight, incremental, classes):
         hooks = dict(X=X, y=y, metadata=None if sample_weight is None
                      else {"sample_weight": sample_weight})  # the callbacks' arguments
         self._check_cell_parameters()
@@ -227,8 +240,8 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         # the validation part first: a fit that cannot start changes no weights
         holdout = None
         if not incremental and self._uses_early_stopping(X.shape[0]):
-            (X, target, sample_weight, lengths), holdout = self._hold_out(
-                X, target, y, sample_weight, lengths, rng)
+            (X, target, sample_weight, lengths), holdout = _training.hold_out(
+                self, X, target, y, sample_weight, lengths, rng)
         if lengths is not None and np.all(lengths == X.shape[1]):
             lengths = None  # padding only in the validation part
         if first_pass:  # a refit that fails before here keeps the fitted statistics
@@ -244,31 +257,6 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
             None if uniform_weights else sample_weight, lengths,
         )
         return self._train(data, holdout, incremental, hooks, self._penalty(X.shape[0]))
-
-    def _hold_out(self, X, target, y, sample_weight, lengths, rng):
-        """``((X, target, sample_weight, lengths) of the training part, HoldOut)``:
-        the validation part of early stopping."""
-        n_samples = X.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if n_val < 1 or n_val >= n_samples:
-            raise ValueError(
-                f"early_stopping with validation_fraction={self.validation_fraction} "
-                f"leaves no training or no validation samples out of {n_samples}."
-            )
-        train, held_out = self._validation_split(n_samples, n_val, y, rng)
-        holdout = _training.HoldOut(
-            X[held_out], target[held_out], y[held_out], sample_weight[held_out],
-            None if lengths is None else lengths[held_out],
-        )
-        self._check_validation_part(holdout.y)
-        if not np.any(sample_weight[train] > 0) or not np.any(holdout.sample_weight > 0):
-            raise ValueError(
-                "early_stopping: the training part or the validation part has "
-                "zero total sample_weight."
-            )
-        part = (X[train], target[train], sample_weight[train],
-                None if lengths is None else lengths[train])
-        return part, holdout
 
     def _reset_curves(self, first_pass, use_validation):
         """Start the validation curves and the best scores (a first fit, or a warm

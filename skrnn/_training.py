@@ -273,3 +273,29 @@ def stop_message(model, reason, use_validation):
         "interrupted": f"Interrupted in epoch {model.n_iter_ + 1}; kept the best weights "
                        "so far.",
     }[reason]
+
+
+def hold_out(model, X, target, y, sample_weight, lengths, rng):
+    """``((X, target, sample_weight, lengths) of the training part, HoldOut)``:
+    the validation part of early stopping."""
+    n_samples = X.shape[0]
+    n_val = int(np.ceil(model.validation_fraction * n_samples))
+    if n_val < 1 or n_val >= n_samples:
+        raise ValueError(
+            f"early_stopping with validation_fraction={model.validation_fraction} "
+            f"leaves no training or no validation samples out of {n_samples}."
+        )
+    train, held_out = model._validation_split(n_samples, n_val, y, rng)
+    holdout = HoldOut(
+        X[held_out], target[held_out], y[held_out], sample_weight[held_out],
+        None if lengths is None else lengths[held_out],
+    )
+    model._check_validation_part(holdout.y)
+    if not np.any(sample_weight[train] > 0) or not np.any(holdout.sample_weight > 0):
+        raise ValueError(
+            "early_stopping: the training part or the validation part has "
+            "zero total sample_weight."
+        )
+    part = (X[train], target[train], sample_weight[train],
+            None if lengths is None else lengths[train])
+    return part, holdout

@@ -257,6 +257,39 @@ def test_a_refit_that_cannot_start_keeps_the_fitted_statistics(Estimator):
     np.testing.assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_refit_that_cannot_start_leaves_the_whole_fitted_model_as_it_was(Estimator):
+    """Not only the input statistics: the target's standardisation and classes, the
+    number of steps and outputs are the first fit's again, so that a saved model,
+    or a partial_fit after the failure, is what it would have been without it."""
+    import io
+
+    from skrnn.persistence import load_model, save_model
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = X[:, -1, 0] > 0 if Estimator is RNNClassifier else X[:, -1, 0]
+    model = Estimator(max_iter=2, random_state=0, **QUIET).fit(X, y)
+    twin = clone(model).fit(X, y)  # never sees the failed refit
+    X_new = 10.0 * rng.normal(size=(10, 8, 2)) + 50.0  # other steps, other targets
+    y_new = (np.arange(10) % 3 if Estimator is RNNClassifier
+             else np.column_stack([X_new[:, -1, 0], -X_new[:, -1, 1]]))
+    model.set_params(early_stopping=True, validation_fraction=0.95)
+    with pytest.raises(ValueError, match="leaves no training"):
+        model.fit(X_new, y_new)
+    model.set_params(early_stopping=False, validation_fraction=0.1)
+    assert (model.n_steps_, model.n_outputs_) == (twin.n_steps_, twin.n_outputs_)
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    buffer.seek(0)
+    loaded = load_model(buffer)
+    for m in (model, loaded):
+        m.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    for m in (model, loaded):
+        np.testing.assert_array_equal(m.predict(X), twin.predict(X))
+
+
 @pytest.mark.parametrize("dtype, values", [
     (np.float64, (1.3e154, -1.3e154)),  # just inside check_magnitude's limit
     (np.float32, (np.float32(1.4e-45), 0.0)),  # the smallest float32 above 0
