@@ -227,11 +227,9 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
         dtype = X.dtype if first_pass else self._theta.dtype
         uniform_weights = sample_weight is None
         sample_weight = _validation.validate_sample_weight(sample_weight, X.shape[0], dtype)
-        # the network reads standardised inputs (skrnn._scaling); a first pass's
-        # statistics are set with the new network, below
-        x_stats = (_scaling.statistics(X, lengths, sample_weight, dtype) if first_pass
-                   else (self.x_mean_, self.x_scale_))
-        X = _scaling.standardise(X, lengths, *x_stats, dtype)
+        if first_pass:  # the network reads standardised inputs (skrnn._scaling)
+            self.x_mean_, self.x_scale_ = _scaling.statistics(X, lengths, sample_weight, dtype)
+        X = _scaling.standardise(X, lengths, self.x_mean_, self.x_scale_, dtype)
         # the network's steps: patches of patch_length input steps (skrnn._patches)
         X, lengths = _patches.to_patches(X, lengths, _patches.fitted_patch_length(self)
                                          if first_pass else self._layout.patch_length)
@@ -244,8 +242,7 @@ class BaseRNN(CallbackSupportMixin, BaseEstimator):
                 self, X, target, y, sample_weight, lengths, rng)
         if lengths is not None and np.all(lengths == X.shape[1]):
             lengths = None  # padding only in the validation part
-        if first_pass:  # a refit that fails before here keeps the fitted statistics
-            self.x_mean_, self.x_scale_ = x_stats
+        if first_pass:  # a refit that fails before here is undone by _fit
             self._initialize(dtype, rng)
             if self._params.W_xy is not None:
                 self._start_linear_path(X, target, sample_weight, lengths)
